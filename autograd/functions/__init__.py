@@ -1,0 +1,42 @@
+"""The primitives: each a `Function` with its forward and backward side by side.
+
+Composite operations (mean, softmax cross-entropy, stack, ...) are built from these in `autograd.ops`.
+"""
+
+from autograd.functions.arithmetic import Add, Div, Mul, Neg, Pow, PowConstant, Sub
+from autograd.functions.elementwise import (
+    Abs,
+    Cast,
+    Clip,
+    Exp,
+    LeakyReLU,
+    Log,
+    Maximum,
+    Minimum,
+    ReLU,
+    Sigmoid,
+    Sqrt,
+    Tanh,
+    Where,
+)
+from autograd.functions.linalg import MatMul
+from autograd.functions.reduction import LogSumExp, Max, Min, Sum
+from autograd.functions.shape import (
+    BroadcastTo,
+    Concatenate,
+    GetItem,
+    IndexAdd,
+    Repeat,
+    Reshape,
+    SumSegments,
+    Transpose,
+    sum_to,
+)
+from autograd.functions.softmax import LogSoftmax, Softmax
+
+__all__ = [
+    "Abs", "Add", "BroadcastTo", "Cast", "Clip", "Concatenate", "Div", "Exp", "GetItem", "IndexAdd",
+    "LeakyReLU", "Log", "LogSoftmax", "LogSumExp", "MatMul", "Max", "Maximum", "Min", "Minimum", "Mul",
+    "Neg", "Pow", "PowConstant", "ReLU", "Repeat", "Reshape", "Sigmoid", "Softmax", "Sqrt", "Sub", "Sum",
+    "SumSegments", "Tanh", "Transpose", "Where", "sum_to",
+]

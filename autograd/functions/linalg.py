@@ -1,0 +1,51 @@
+"""Matrix multiplication, with NumPy's rules: 1-D operands, batches and broadcast batch dimensions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograd.errors import ShapeError
+from autograd.function import Function
+
+
+class MatMul(Function):
+    """C = A @ B.  dL/dA = dL/dC @ B^T,  dL/dB = A^T @ dL/dC.
+
+    A 1-D operand is treated as a row (left) or column (right) vector, as NumPy does; backward adds the
+    missing axis to the gradient, multiplies, and removes it again. Broadcast batch axes are summed back
+    by the engine like any other broadcast.
+    """
+
+    def forward(self, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ShapeError(
+                f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}"
+            )
+        k_a = a.shape[-1]
+        k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+        if k_a != k_b:
+            raise ShapeError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: {k_a} != {k_b}")
+        self.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    def backward(self, gc):
+        a, b = self.saved_tensors
+        a_vec, b_vec = a.ndim == 1, b.ndim == 1
+        if a_vec and b_vec:  # inner product: C is a scalar
+            return gc * b, gc * a
+        a2 = a.reshape(1, -1) if a_vec else a
+        b2 = b.reshape(-1, 1) if b_vec else b
+        if a_vec:
+            gc = gc.unsqueeze(-2)
+        if b_vec:
+            gc = gc.unsqueeze(-1)
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = gc @ b2.swapaxes(-1, -2)
+            if a_vec:
+                ga = ga.squeeze(-2)
+        if self.needs_input_grad[1]:
+            gb = a2.swapaxes(-1, -2) @ gc
+            if b_vec:
+                gb = gb.squeeze(-1)
+        return ga, gb

@@ -1,0 +1,337 @@
+"""The backward pass: topological order and the chain rule, written once for every operation.
+
+The graph: each recorded `Function` node holds `next_edges`, one per input, pointing at the node that
+produced that input (with the output index), at a leaf tensor, or at None when the input needs no gradient.
+
+`backward` does three things:
+
+1. `topological_order` lists the nodes reachable from the output so that every node comes before the
+   nodes that produced its inputs. It is an iterative depth-first search (no recursion limit: a chain of
+   a million ops is fine) that visits each node once, however many paths lead to it.
+2. Walking that order, each node receives the sum of the gradients of everything that used its outputs
+   (a node used twice, a "branch", gets both contributions added) and its `backward` turns them into
+   gradients for its inputs. Topological order guarantees that sum is complete before the node runs.
+3. Gradients arriving at leaves are summed and added to `leaf.grad`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd import mode
+from autograd.errors import GraphError, ShapeError
+from autograd.function import Function
+from autograd.functions.shape import sum_to
+from autograd.tensor import Tensor
+
+_state = mode.state
+
+
+def topological_order(roots: Iterable[Function]) -> list[Function]:
+    """Every node reachable from `roots`, once each, consumers before producers.
+
+    This is the reverse of a depth-first post-order, computed with an explicit stack.
+    """
+    order: list[Function] = []
+    visited: set[Function] = set()
+    for root in roots:
+        if root in visited:
+            continue
+        visited.add(root)
+        stack = [(root, iter(root.next_edges))]
+        while stack:
+            node, edges = stack[-1]
+            for edge in edges:
+                if edge is not None:
+                    parent = edge[0]
+                    if isinstance(parent, Function) and parent not in visited:
+                        visited.add(parent)
+                        stack.append((parent, iter(parent.next_edges)))
+                        break  # descend first; this node's remaining edges are resumed later
+            else:
+                stack.pop()
+                order.append(node)  # all of its producers are already listed
+    order.reverse()
+    return order
+
+
+def _seed_grad(output: Tensor, grad: Any) -> Tensor:
+    """The gradient that starts the pass: d(output)/d(output) = 1 for a single value, else given."""
+    if not isinstance(output, Tensor):
+        raise TypeError(f"backward: expected a Tensor output, got {type(output).__name__}")
+    if not output.requires_grad:
+        raise GraphError(
+            f"backward: this tensor (shape {output.shape}) does not require grad and has no grad_fn; "
+            "did you forget requires_grad=True on an input, or compute it under no_grad()?"
+        )
+    if grad is None:
+        if output.data.size != 1:
+            raise GraphError(
+                f"backward: grad can be created implicitly only for a single-element output, but this "
+                f"output has shape {output.shape}; pass grad= of that shape (or reduce it, e.g. .sum())"
+            )
+        return Tensor._wrap(np.ones(output.shape, dtype=output.dtype))
+    grad = grad if isinstance(grad, Tensor) else Tensor._wrap(np.asarray(grad, dtype=output.dtype))
+    if grad.shape != output.shape:
+        raise ShapeError(f"backward: grad of shape {grad.shape} does not match the output's shape {output.shape}")
+    if grad.dtype != output.dtype:
+        grad = grad.astype(output.dtype)
+    return grad
+
+
+def _accumulate(existing: Tensor | None, new: Tensor, create_graph: bool) -> Tensor:
+    if existing is None:
+        return new
+    if create_graph:
+        return existing + new
+    return Tensor._wrap(existing.data + new.data)
+
+
+def run_backward(
+    outputs: Sequence[Tensor],
+    grad_outputs: Sequence[Any],
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Sequence[Tensor] | None = None,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...] | None:
+    """Backpropagate from `outputs`. With `inputs`, return their gradients instead of touching `.grad`."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = [_seed_grad(out, g) for out, g in zip(outputs, grad_outputs, strict=True)]
+
+    pending: dict[Function, list[Tensor | None]] = {}  # node -> summed gradient of each of its outputs
+    leaf_grads: dict[int, list[Any]] = {}  # id(leaf) -> [leaf, summed gradient]
+    handed_out: set[int] = set()  # gradient arrays already referenced elsewhere: copy before storing
+
+    def send(target: Any, slot: int, grad: Tensor) -> None:
+        if isinstance(target, Function):
+            buffer = pending.get(target)
+            if buffer is None:
+                buffer = pending[target] = [None] * target.num_outputs
+            buffer[slot] = _accumulate(buffer[slot], grad, create_graph)
+        else:
+            entry = leaf_grads.get(id(target))
+            if entry is None:
+                leaf_grads[id(target)] = [target, grad]
+            else:
+                entry[1] = _accumulate(entry[1], grad, create_graph)
+
+    for out, seed in zip(outputs, seeds, strict=True):
+        handed_out.add(id(seed.data))
+        if out.grad_fn is None:
+            send(out, 0, seed)
+        else:
+            send(out.grad_fn, out._output_index, seed)
+
+    # grad(): the gradients asked for, and only the part of the graph that leads to them.
+    captured: list[Tensor | None] = []
+    leaf_targets: dict[int, int] = {}
+    node_targets: dict[tuple[Function, int], int] = {}
+    if inputs is not None:
+        captured = [None] * len(inputs)
+        for i, tensor in enumerate(inputs):
+            if not isinstance(tensor, Tensor) or not tensor.requires_grad:
+                raise GraphError(f"grad: input {i} does not require grad, so it has no gradient")
+            if tensor.grad_fn is None:
+                leaf_targets[id(tensor)] = i
+            else:
+                node_targets[(tensor.grad_fn, tensor._output_index)] = i
+
+    order = topological_order(node for node in pending)
+    needed = _nodes_leading_to(order, leaf_targets, node_targets) if inputs is not None else None
+    anomaly = _state.anomaly_enabled
+
+    previous_mode = _state.grad_enabled
+    _state.grad_enabled = create_graph  # record the backward pass only when asked to
+    try:
+        for node in order:
+            grads = pending.pop(node, None)
+            if grads is None or (needed is not None and node not in needed):
+                if not retain_graph:
+                    node.release()
+                continue
+            _prepare_output_grads(node, grads, handed_out, create_graph)
+            if node_targets:
+                for slot, g in enumerate(grads):
+                    index = node_targets.get((node, slot))
+                    if index is not None:
+                        captured[index] = g
+            input_grads = node.backward(*grads)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            edges = node.next_edges
+            if len(input_grads) != len(edges):
+                input_grads = _check_grad_count(node, input_grads)
+            for i, edge in enumerate(edges):
+                g = input_grads[i]
+                if edge is None or g is None:
+                    continue
+                g = _fit_to_input(node, i, g)
+                if anomaly:
+                    _check_finite(node, i, g)
+                send(edge[0], edge[1], g)
+            if not retain_graph:
+                node.release()
+    finally:
+        _state.grad_enabled = previous_mode
+
+    for leaf, g in leaf_grads.values():
+        if leaf._hooks:
+            for hook in list(leaf._hooks):
+                replacement = hook(g)
+                if replacement is not None:
+                    g = replacement
+        if inputs is not None:
+            index = leaf_targets.get(id(leaf))
+            if index is not None:
+                captured[index] = g
+        else:
+            _store_leaf_grad(leaf, g, handed_out, create_graph)
+
+    if inputs is None:
+        return None
+    for i, g in enumerate(captured):
+        if g is None and not allow_unused:
+            raise GraphError(
+                f"grad: input {i} (shape {inputs[i].shape}) was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+    return tuple(captured)
+
+
+def _check_grad_count(node: Function, input_grads: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Backward may omit trailing gradients for non-tensor arguments (axis, constants): pad with None."""
+    edges = node.next_edges
+    if len(input_grads) > len(edges) or any(e is not None for e in edges[len(input_grads):]):
+        raise GraphError(
+            f"{node.name}.backward returned {len(input_grads)} gradients, but the op has "
+            f"{len(edges)} inputs (return one per input, None for those that get no gradient)"
+        )
+    return input_grads + (None,) * (len(edges) - len(input_grads))
+
+
+def _nodes_leading_to(order: list[Function], leaf_targets: dict[int, int],
+                      node_targets: dict[tuple[Function, int], int]) -> set[Function]:
+    """The nodes whose backward contributes to a requested gradient (the rest need not run)."""
+    target_nodes = {node for node, _ in node_targets}
+    needed: set[Function] = set()
+    for node in reversed(order):  # producers first, so a node's inputs are decided before it
+        for edge in node.next_edges:
+            if edge is None:
+                continue
+            target = edge[0]
+            if (target in needed) if isinstance(target, Function) else (id(target) in leaf_targets):
+                needed.add(node)
+                break
+        if node in target_nodes:
+            needed.add(node)
+    return needed
+
+
+def _prepare_output_grads(node: Function, grads: list[Tensor | None], handed_out: set[int],
+                          create_graph: bool) -> None:
+    """Fill missing output gradients with zeros, run tensor hooks, and keep retained gradients."""
+    for slot, g in enumerate(grads):
+        if g is None:  # an output of a multi-output op that nothing used
+            shape, dtype = node.output_specs[slot]
+            grads[slot] = Tensor._wrap(np.zeros(shape, dtype=dtype))
+    if node._hooks:
+        for slot, hooks in node._hooks.items():
+            for hook in list(hooks):
+                replacement = hook(grads[slot])
+                if replacement is not None:
+                    grads[slot] = replacement if isinstance(replacement, Tensor) else Tensor._wrap(
+                        np.asarray(replacement))
+    if node._retained:
+        for slot, ref in node._retained.items():
+            tensor = ref()
+            if tensor is not None:
+                handed_out.add(id(grads[slot].data))
+                tensor.grad = _accumulate(tensor.grad, grads[slot], create_graph)
+
+
+def _fit_to_input(node: Function, i: int, g: Any) -> Tensor:
+    """Bring a gradient to its input's shape (undo broadcasting) and dtype: the shared chain-rule step."""
+    shape, dtype = node.input_shapes[i], node.input_dtypes[i]
+    if not isinstance(g, Tensor):
+        g = Tensor._wrap(np.asarray(g, dtype=dtype))
+    if g.data.shape != shape:
+        try:
+            g = sum_to(g, shape)
+        except ShapeError:
+            raise ShapeError(
+                f"{node.name}.backward returned a gradient of shape {g.shape} for input {i}, "
+                f"whose shape is {shape}"
+            ) from None
+    if g.data.dtype != dtype:
+        g = g.astype(dtype)
+    return g
+
+
+def _check_finite(node: Function, i: int, g: Tensor) -> None:
+    if np.all(np.isfinite(g.data)):
+        return
+    where = node.creation_trace or "(created outside detect_anomaly(), so its origin was not recorded)\n"
+    raise GraphError(
+        f"detect_anomaly: {node.name}.backward produced NaN or Inf in the gradient of input {i} "
+        f"(shape {g.shape}). The {node.name} op was created at:\n{where}"
+    )
+
+
+def _store_leaf_grad(leaf: Tensor, g: Tensor, handed_out: set[int], create_graph: bool) -> None:
+    """Add `g` to `leaf.grad`, in place when we own the array (as PyTorch's AccumulateGrad does)."""
+    if create_graph or g.requires_grad:
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        return
+    if leaf.grad is None:
+        array = g.data
+        # Never store an array that is a view or is also referenced by another gradient: the next
+        # backward adds into .grad in place, which must not change anything else.
+        if array.base is not None or id(array) in handed_out or not array.flags.writeable:
+            array = array.copy()
+        handed_out.add(id(array))
+        leaf.grad = Tensor._wrap(array)
+        return
+    existing = leaf.grad
+    if not existing.requires_grad and existing.data.flags.writeable and existing.data.dtype == g.dtype:
+        np.add(existing.data, g.data, out=existing.data)
+    else:
+        leaf.grad = Tensor._wrap(existing.data + g.data)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of `outputs` with respect to `inputs`, returned as a tuple (`.grad` is left untouched).
+
+    Args:
+        outputs: a tensor or a sequence of tensors to differentiate.
+        inputs: a tensor or sequence of tensors (leaves or intermediate results) to differentiate by.
+        grad_outputs: d(loss)/d(output) for each output; may be None for single-element outputs.
+        retain_graph: keep the graph for another backward (defaults to `create_graph`).
+        create_graph: record the computation, so the returned gradients can be differentiated again.
+        allow_unused: return None for inputs that the outputs do not depend on, instead of raising.
+    """
+    outs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    ins = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if grad_outputs is None:
+        gouts: Sequence[Any] = (None,) * len(outs)
+    elif isinstance(grad_outputs, (Tensor, np.ndarray)) and len(outs) == 1:
+        gouts = (grad_outputs,)
+    else:
+        gouts = tuple(grad_outputs)
+    if len(gouts) != len(outs):
+        raise ValueError(f"grad: got {len(gouts)} grad_outputs for {len(outs)} outputs")
+    result = run_backward(outs, gouts, retain_graph=retain_graph, create_graph=create_graph,
+                          inputs=ins, allow_unused=allow_unused)
+    assert result is not None
+    return result
