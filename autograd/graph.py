@@ -147,6 +147,10 @@ def run_backward(
 
     previous_mode = _state.grad_enabled
     _state.grad_enabled = create_graph  # record the backward pass only when asked to
+    # Infinite local derivatives (sqrt or log at 0) are real answers, not bugs: like PyTorch we do not
+    # warn; detect_anomaly() is the tool that finds where a NaN or Inf gradient comes from.
+    errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    errstate.__enter__()
     try:
         for node in order:
             grads = pending.pop(node, None)
@@ -177,6 +181,7 @@ def run_backward(
             if not retain_graph:
                 node.release()
     finally:
+        errstate.__exit__(None, None, None)
         _state.grad_enabled = previous_mode
 
     for leaf, g in leaf_grads.values():
