@@ -164,6 +164,8 @@ class Function:
         fn.num_outputs = len(outputs)
         if fn._saved is not None:
             fn._resolve_saved(args, outputs, result if type(result) is tuple else (result,))
+        if _state.on_record is not None:  # autograd.viz.record() keeps values for pictures
+            _state.on_record(fn, args, kwargs, outputs)
         return outputs if type(result) is tuple else outputs[0]
 
     def _resolve_saved(self, args: tuple[Any, ...], outputs: tuple[Tensor, ...],

@@ -23,6 +23,9 @@ class _ThreadState(threading.local):
     anomaly_enabled: bool = False
     # Labels of the enclosing scopes, outermost first (nn.Module calls push theirs); nodes record it.
     scope: tuple[str, ...] = ()
+    # Called as on_record(node, args, kwargs, outputs) after each recorded op, or None (the default).
+    # `autograd.viz.record()` sets it to keep the values and gradients a picture shows.
+    on_record: Any = None
 
 
 state = _ThreadState()
