@@ -12,6 +12,7 @@ base of every differentiable op, whose primitives live in `autograd.functions`; 
 backward pass in topological order; `mode.py` has `no_grad`.
 """
 
+from autograd import func  # JAX-style transforms: autograd.func.grad, jacobian, hessian, vjp, hvp
 from autograd.creation import (
     arange,
     as_tensor,
@@ -29,6 +30,7 @@ from autograd.creation import (
 from autograd.dtypes import get_default_dtype, set_default_dtype
 from autograd.errors import DtypeError, GraphError, ShapeError
 from autograd.function import Function
+from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from autograd.graph import grad, topological_order
 from autograd.mode import (
     detect_anomaly,
@@ -75,8 +77,9 @@ __version__ = "0.1.0"
 __all__ = [
     "DtypeError", "Function", "GraphError", "ShapeError", "Tensor", "abs", "arange", "as_tensor",
     "broadcast_to", "clip", "concatenate", "detect_anomaly", "enable_grad", "exp", "expand_dims", "eye",
-    "flatten", "full", "get_default_dtype", "grad", "is_anomaly_enabled", "is_grad_enabled", "leaky_relu",
-    "log", "log_softmax", "logsumexp", "manual_seed", "matmul", "maximum", "mean", "minimum", "no_grad",
+    "flatten", "full", "func", "get_default_dtype", "grad", "GradcheckError", "gradcheck", "gradgradcheck",
+    "is_anomaly_enabled", "is_grad_enabled", "leaky_relu", "log", "log_softmax", "logsumexp", "manual_seed",
+    "matmul", "maximum", "mean", "minimum", "no_grad", "numerical_grad",
     "ones", "ones_like", "rand", "randn", "relu", "repeat", "reshape", "scope", "set_default_dtype",
     "set_grad_enabled", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sum", "tanh", "tensor",
     "topological_order", "transpose", "where", "zeros", "zeros_like",
