@@ -1,0 +1,246 @@
+"""Layers: Linear, Flatten, the activations, Dropout, Identity, and MLP (a whole network in one line).
+
+Each layer is a few lines around a function of `nn.functional`; the derivatives live in the engine's
+primitives, so reading `forward` is reading the whole layer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+import autograd
+from autograd import Tensor
+from nn import functional as F
+from nn import init
+from nn.containers import Sequential
+from nn.module import Module, Parameter
+
+WeightInit = float | Callable[[Tensor], Any] | None
+
+
+class Linear(Module):
+    """The affine layer y = x @ W + b, with W of shape (in_features, out_features) and b of (out_features,).
+
+    Default initialisation: W and b uniform in [-1/sqrt(in_features), 1/sqrt(in_features)], the same
+    distribution as PyTorch's `nn.Linear`, so a model ported from PyTorch starts and trains alike. The
+    bound shrinks with the fan-in, so a unit's summed input has about the same spread whatever the width;
+    for deep ReLU stacks `init.kaiming_normal_` keeps signals from fading, for tanh/sigmoid
+    `init.xavier_uniform_`.
+
+    Args:
+        in_features, out_features: sizes of each input and output sample.
+        bias: learn the additive b (True) or not.
+        weight_init: instead of the default, a float std for a zero-mean normal (the textbook's
+            `weight_init_std=0.01`) or a function applied to W (e.g. `nn.init.kaiming_normal_`); either way
+            the bias then starts at zero, as the textbook and the Glorot/He papers do.
+        dtype: parameter dtype (the default float dtype, float32, unless given).
+
+    Note that W is stored (in, out), the transpose of PyTorch's (out, in): `x @ W` reads like the maths
+    and the textbook's Affine layer. Transpose when copying weights from PyTorch.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, weight_init: WeightInit = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        for name, value in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"Linear: {name} must be a positive integer, got {value!r}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        dtype = autograd.get_default_dtype() if dtype is None else np.dtype(dtype)
+        self.weight = Parameter(np.empty((self.in_features, self.out_features), dtype=dtype))
+        self.bias = Parameter(np.empty((self.out_features,), dtype=dtype)) if bias else None
+        self.reset_parameters(weight_init)
+
+    def reset_parameters(self, weight_init: WeightInit = None) -> None:
+        """(Re)draw the weights: the default uniform init, or `weight_init` as described in the class."""
+        if weight_init is None:
+            bound = 1.0 / math.sqrt(self.in_features)
+            init.uniform_(self.weight, -bound, bound)
+            if self.bias is not None:
+                init.uniform_(self.bias, -bound, bound)
+            return
+        if isinstance(weight_init, (int, float)) and not isinstance(weight_init, bool):
+            init.normal_(self.weight, std=float(weight_init))
+        elif callable(weight_init):
+            weight_init(self.weight)
+        else:
+            raise TypeError(
+                f"Linear: weight_init must be None, a float std or a function of the weight, got {weight_init!r}"
+            )
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.linear(x, self.weight, self.bias)
+
+    def short_description(self) -> str:
+        return f"Linear({self.in_features} -> {self.out_features})"
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Flatten(Module):
+    """Merge all axes from `start_axis` on: (N, 1, 28, 28) images become (N, 784) vectors.
+
+    The textbook's Affine layer does this reshape itself; here it is its own layer, so Linear stays simple.
+    """
+
+    def __init__(self, start_axis: int = 1) -> None:
+        super().__init__()
+        self.start_axis = start_axis
+
+    def forward(self, x: Any) -> Tensor:
+        x = x if isinstance(x, Tensor) else F._as_input(x, None)
+        return x.flatten(self.start_axis)
+
+    def extra_repr(self) -> str:
+        return f"start_axis={self.start_axis}"
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder, e.g. "no output activation")."""
+
+    def forward(self, x: Any) -> Any:
+        return x
+
+
+class ReLU(Module):
+    """max(x, 0), elementwise."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.relu(x)
+
+
+class LeakyReLU(Module):
+    """x for x > 0, negative_slope * x otherwise."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x: Any) -> Tensor:
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class Sigmoid(Module):
+    """1 / (1 + exp(-x)), elementwise."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.sigmoid(x)
+
+
+class Tanh(Module):
+    """tanh(x), elementwise."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.tanh(x)
+
+
+class Softmax(Module):
+    """Probabilities along `axis`. For training, feed logits to CrossEntropyLoss instead (it is stabler)."""
+
+    def __init__(self, axis: int = -1) -> None:
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, x: Any) -> Tensor:
+        return F.softmax(x, self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+class Dropout(Module):
+    """Inverted dropout (see `nn.functional.dropout`): drops with probability p in training, no-op in eval.
+
+    Args:
+        p: probability of zeroing each element.
+        seed: give the layer its own generator seeded with this, for a reproducible mask sequence
+            independent of other random draws; by default it draws from autograd's global generator, which
+            `autograd.manual_seed` reseeds.
+    """
+
+    def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
+        super().__init__()
+        F._check_probability(p, "Dropout")
+        self.p = float(p)
+        self.seed = seed
+        self.generator = np.random.default_rng(seed) if seed is not None else None
+
+    def forward(self, x: Any) -> Tensor:
+        return F.dropout(x, self.p, self.training, self.generator)
+
+    def short_description(self) -> str:
+        return f"Dropout(p={self.p})"
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+_ACTIVATIONS: dict[str, type[Module]] = {
+    "relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh, "softmax": Softmax,
+    "identity": Identity,
+}
+
+
+class MLP(Sequential):
+    """A multi-layer perceptron: Linear layers of the given sizes with an activation between them.
+
+    `MLP([784, 100, 10], activation=nn.Sigmoid)` is Linear(784, 100), Sigmoid, Linear(100, 10). Children
+    are named like the textbook's layers: fc1, act1, fc2, ... (so parameters are fc1.weight, fc1.bias, ...).
+
+    Args:
+        sizes: input size, hidden sizes, output size (at least two numbers).
+        activation: after every hidden Linear layer: a Module class, a function returning a module,
+            or a name ("relu", "sigmoid", "tanh", "leaky_relu").
+        output_activation: optional activation after the last layer (leave None when a loss takes logits).
+        dropout: if > 0, a Dropout(dropout) after each hidden activation (named drop1, drop2, ...).
+        weight_init, bias, dtype: passed to every Linear layer.
+    """
+
+    def __init__(self, sizes: Sequence[int], activation: Any = ReLU, output_activation: Any = None,
+                 dropout: float = 0.0, weight_init: WeightInit = None, bias: bool = True,
+                 dtype: Any = None) -> None:
+        sizes = [int(s) for s in sizes]
+        if len(sizes) < 2:
+            raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes}")
+        layers: dict[str, Module] = {}
+        last = len(sizes) - 1
+        for i in range(1, last + 1):
+            layers[f"fc{i}"] = Linear(sizes[i - 1], sizes[i], bias=bias, weight_init=weight_init, dtype=dtype)
+            if i < last:
+                layers[f"act{i}"] = _make_activation(activation)
+                if dropout > 0:
+                    layers[f"drop{i}"] = Dropout(dropout)
+        if output_activation is not None:
+            layers["output_activation"] = _make_activation(output_activation)
+        super().__init__(layers)
+        self.sizes = sizes
+
+    def short_description(self) -> str:
+        return "MLP(" + " -> ".join(str(s) for s in self.sizes) + ")"
+
+
+def _make_activation(spec: Any) -> Module:
+    if isinstance(spec, str):
+        if spec.lower() not in _ACTIVATIONS:
+            raise ValueError(f"MLP: unknown activation {spec!r}; choose one of {sorted(_ACTIVATIONS)}")
+        return _ACTIVATIONS[spec.lower()]()
+    if isinstance(spec, Module):
+        raise TypeError(
+            f"MLP: pass the activation's class ({type(spec).__name__}) or a function making one, not an "
+            "instance: each layer needs its own"
+        )
+    if callable(spec):
+        module = spec()
+        if isinstance(module, Module):
+            return module
+    raise TypeError(f"MLP: activation must be a Module class, a function returning a Module, or a name; got {spec!r}")
