@@ -353,8 +353,39 @@ def _gradcheck_impl(f: Callable[..., Any], inputs: Any, eps: float, atol: float,
             return False
     analytic = [np.zeros(args[i].shape) if g is None else g.data.astype(np.float64)
                 for g, i in zip(analytic_t, diff, strict=True)]
-    non_tensor_output = any(not isinstance(out, Tensor) for out in outputs)
 
+    upstream_check = None
+    if grad_outputs is None:
+        def upstream_check(k: int) -> bool:
+            return _ignores_upstream(outputs, weights, wrt, k, analytic[k])
+
+    message = compare_with_numerical(
+        f, args, diff, analytic, weights, eps=eps, atol=atol, rtol=rtol, fast_mode=fast_mode, rng=rng,
+        names=names, op=op, v_text=v_text, ignores_upstream=upstream_check,
+        non_tensor_output=any(not isinstance(out, Tensor) for out in outputs),
+    )
+    if message is None:
+        return True
+    if raise_exception:
+        raise GradcheckError(message)
+    return False
+
+
+def compare_with_numerical(
+    f: Callable[..., Any], args: Sequence[Any], diff: Sequence[int], analytic: Sequence[np.ndarray],
+    weights: list[np.ndarray | None], *, eps: float, atol: float, rtol: float, fast_mode: bool = False,
+    rng: np.random.Generator | None = None, names: Sequence[str] | None = None, op: str = "gradcheck",
+    v_text: str = "the upstream gradient v", ignores_upstream: Callable[[int], bool] | None = None,
+    non_tensor_output: bool = False,
+) -> str | None:
+    """Compare analytic v^T J (one array per input in `diff`) with central differences of <v, f>.
+
+    Returns None when all agree, else the failure report for the first input that does not. Shared by
+    `gradcheck` and `autograd.testing.check_backprop`, so both explain failures the same way.
+    """
+    fname = _function_name(f)
+    names = list(names) if names is not None else [f"input {i}" for i in range(len(args))]
+    rng = rng if rng is not None else np.random.default_rng(0)
     evaluator = _Float64Evaluator(f, args)
     for k, i in enumerate(diff):
         x = args[i]
@@ -389,17 +420,14 @@ def _gradcheck_impl(f: Callable[..., Any], inputs: Any, eps: float, atol: float,
         if non_tensor_output:
             hints.append("f returned something that is not a Tensor (a NumPy array or a number): that output left "
                          "the graph, so backward cannot reach it; build it with Tensor operations")
-        if grad_outputs is None and _ignores_upstream(outputs, weights, wrt, k, analytic[k]):
+        if ignores_upstream is not None and ignores_upstream(k):
             hints.append("backward gives the same gradient for this random upstream gradient as for an all-ones "
                          "one: it probably ignores its incoming gradient (multiply the local derivative by "
                          "the gradient backward receives)")
         header = (f"{op} failed for {fname}: the gradient of {names[i]} (shape {x.shape}, dtype {x.dtype})\n"
                   "from backward does not match central differences.")
-        message = _format_failure(header, what, a_show, n_show, atol, rtol, hints, worst)
-        if raise_exception:
-            raise GradcheckError(message)
-        return False
-    return True
+        return _format_failure(header, what, a_show, n_show, atol, rtol, hints, worst)
+    return None
 
 
 def _ignores_upstream(outputs: list[Any], weights: list[np.ndarray | None], wrt: list[Tensor], k: int,

@@ -1,1 +1,30 @@
-"""Tools for testing gradients: hypothesis strategies and property-test helpers (see docs/testing.md)."""
+"""Tools for testing gradients, ours and users' own (see docs/testing.md).
+
+* `assert_grads_close(f, *inputs)`: gradients of f match central differences, or an AssertionError
+  explains where and how they do not.
+* `check_backprop(func, args, reference)`: one complete check of a function: forward against NumPy,
+  gradients against central differences, and no mutated inputs, aliased gradients or leaked graphs.
+* `gradcheck_property(f, *strategies)` and `backprop_test(func, reference)`: the same as hypothesis
+  property tests, in one line.
+* `autograd.testing.strategies`: hypothesis strategies for tensors, shapes and axes.
+
+The property helpers and the strategies need hypothesis (a dev dependency); the assertions do not, and
+importing this package never requires it (the pytest plugin lives here too).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autograd.testing.checks import assert_grads_close, check_backprop
+
+__all__ = ["assert_grads_close", "backprop_test", "check_backprop", "gradcheck_property"]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use, so that `import autograd.testing` works without hypothesis installed.
+    if name in ("backprop_test", "gradcheck_property"):
+        from autograd.testing import properties
+
+        return getattr(properties, name)
+    raise AttributeError(f"module 'autograd.testing' has no attribute {name!r}")
