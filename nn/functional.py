@@ -227,8 +227,9 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
             f"binary_cross_entropy_with_logits: input shape {x.shape} and target shape {t.shape} differ; "
             "they must be equal"
         )
-    softplus = autograd.relu(x) + autograd.log(1.0 + autograd.exp(-autograd.abs(x)))
-    return _reduce(softplus - x * t, reduction)
+    # (max(x, 0) - x t) first: for a confident right answer it is exactly 0, and the small log term is
+    # not lost by being added to a large number and subtracted again.
+    return _reduce((autograd.relu(x) - x * t) + autograd.log(1.0 + autograd.exp(-autograd.abs(x))), reduction)
 
 
 # ---------------------------------------------------------------------- helpers
