@@ -96,19 +96,15 @@ def _fsync_directory(directory: str) -> None:
 
 def _encode(value: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
     """The JSON description of `value`; arrays go into `arrays` and are referenced by key."""
-    if value is None or isinstance(value, (bool, str)):
-        return {"type": "value", "value": value}
-    if isinstance(value, int):
-        return {"type": "value", "value": value}
-    if isinstance(value, float):
+    if isinstance(value, np.generic):  # first: np.float64 is also a Python float, and keeps its dtype here
+        return {"type": "numpy_scalar", "key": _store(np.asarray(value), arrays, where)}
+    if value is None or isinstance(value, (bool, int, float, str)):
         return {"type": "value", "value": value}  # json writes NaN/Infinity and reads them back
     if isinstance(value, Tensor):
         key = _store(value.data, arrays, where)
         return {"type": "tensor", "key": key, "requires_grad": bool(value.requires_grad)}
     if isinstance(value, np.ndarray):
         return {"type": "array", "key": _store(value, arrays, where)}
-    if isinstance(value, np.generic):
-        return {"type": "numpy_scalar", "key": _store(np.asarray(value), arrays, where)}
     if isinstance(value, dict):
         items = []
         for k, v in value.items():
