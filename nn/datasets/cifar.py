@@ -163,7 +163,7 @@ def load_arrays(root: PathLike | None = None, *, download: bool = True, verify: 
             if digest != ARCHIVE_SHA256:
                 raise ChecksumError(f"SHA-256 {digest}, expected {ARCHIVE_SHA256}")
             return done(check(read_archive(archive)), f"archive {archive}")
-        except (VerificationError, OSError) as error:
+        except (ChecksumError, VerificationError, OSError) as error:
             log.failed(f"archive {archive}", error)
     else:
         log.missing(f"archive {archive}")
@@ -175,7 +175,7 @@ def load_arrays(root: PathLike | None = None, *, download: bool = True, verify: 
         # download() replaces an archive with the wrong checksum (a corrupt or partial earlier copy)
         path = download_file(ARCHIVE_URL, archive, ARCHIVE_SHA256, opener=opener)
         return done(check(read_archive(path)), f"download from {ARCHIVE_URL}")
-    except (DownloadError, VerificationError, OSError) as error:
+    except (ChecksumError, DownloadError, VerificationError, OSError) as error:
         log.failed(f"download from {ARCHIVE_URL}", error)
     raise log.error(_how_to(directory))
 
