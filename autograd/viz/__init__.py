@@ -1,0 +1,27 @@
+"""Pictures of computational graphs, drawn with Graphviz.
+
+    >>> from autograd import Tensor, viz
+    >>> price = Tensor(100.0, requires_grad=True, name="price")
+    >>> with viz.record():                    # keep intermediate values and gradients for the picture
+    ...     total = price * 2 * 1.1
+    >>> total.backward()
+    >>> dot_text = viz.to_dot(total, show_data=True, show_grad=True)
+    >>> "price" in dot_text and "grad 2.2" in dot_text
+    True
+
+* `to_dot(*roots, **options)`: DOT text; needs nothing installed.
+* `draw_graph(*roots, **options)`: a `graphviz.Digraph` (shown inline in Jupyter; `.render()`, `.pipe()`).
+* `save_graph(*roots, path=..., **options)`: a .svg, .png, .pdf or .dot file.
+* `record()`: run the forward pass inside it to show values and gradients of intermediate results too.
+
+Options: `show_data`, `show_grad` (with a gradient-health legend), `rankdir` ("LR" or "TB"), `max_nodes`,
+`group_modules` (a box per `nn.Module` call), `title`, `vanishing_ratio`. See docs/visualization.md.
+
+The files: `structure.py` walks the graph (which boxes and arrows), `style.py` decides how each looks,
+`render.py` writes DOT and runs Graphviz, `recording.py` keeps intermediate values during `record()`.
+"""
+
+from autograd.viz.recording import record
+from autograd.viz.render import GraphvizNotFoundError, draw_graph, save_graph, to_dot
+
+__all__ = ["GraphvizNotFoundError", "draw_graph", "record", "save_graph", "to_dot"]
