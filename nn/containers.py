@@ -30,7 +30,8 @@ class Sequential(Module):
 
     def forward(self, x: Any) -> Any:
         for module in self._modules.values():
-            x = module(x)
+            if module is not None:  # a child set to None is skipped, like a removed layer
+                x = module(x)
         return x
 
     def append(self, module: Module) -> Sequential:

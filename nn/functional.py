@@ -116,7 +116,7 @@ def one_hot(labels: Any, num_classes: int | None = None, dtype: Any = None) -> T
             f"got values from {array.min()} to {array.max()}"
         )
     dtype = autograd.get_default_dtype() if dtype is None else np.dtype(dtype)
-    return Tensor._wrap(np.eye(num_classes, dtype=dtype)[array])
+    return autograd.as_tensor(np.eye(num_classes, dtype=dtype)[array])
 
 
 # ---------------------------------------------------------------------- losses
@@ -237,14 +237,14 @@ def _as_input(x: Any, dtype: Any) -> Tensor:
     """A Tensor for `x`; data outside the graph is converted to `dtype` (when given) or to a float."""
     if isinstance(x, Tensor):
         if dtype is not None and x.dtype != dtype and not x.requires_grad:
-            return Tensor._wrap(x.data.astype(dtype))
+            return autograd.as_tensor(x.data.astype(dtype))
         return x
     array = np.asarray(x)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"expected a Tensor or numeric array, got {type(x).__name__} of dtype {array.dtype}")
     if dtype is None:
         dtype = array.dtype if array.dtype.kind == "f" else autograd.get_default_dtype()
-    return Tensor._wrap(array.astype(dtype, copy=False))
+    return autograd.as_tensor(array.astype(dtype, copy=False))
 
 
 def _target(target: Any, like: Tensor, op: str) -> Tensor:
@@ -257,7 +257,7 @@ def _target(target: Any, like: Tensor, op: str) -> Tensor:
         array = np.asarray(target)
     if array.dtype.kind not in "biuf":
         raise DtypeError(f"{op}: target must be numeric, got {_describe(target)}")
-    return Tensor._wrap(array.astype(like.dtype, copy=False))
+    return autograd.as_tensor(array.astype(like.dtype, copy=False))
 
 
 def _labels(labels: Any, op: str) -> np.ndarray:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -316,9 +319,24 @@ def test_sequential_with_names_and_append():
     assert len(seq) == 3 and list(seq)[1] is seq.act
     out = seq(np.ones((4, 2), dtype=np.float32))
     assert out.shape == (4, 1)
+    relu_free = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    setattr(relu_free, "1", None)  # a removed layer is skipped
+    assert (relu_free(-np.ones((1, 2))).data == relu_free[0](-np.ones((1, 2))).data).all()
     np.testing.assert_allclose(
         out.data,
         np.maximum(np.ones((4, 2)) @ seq.hidden.weight.data + seq.hidden.bias.data, 0) @ seq[2].weight.data
         + seq[2].bias.data,
         rtol=1e-6,
     )
+
+
+def test_package_exports_and_lazy_submodules():
+    for name in nn.__all__:
+        assert getattr(nn, name) is not None
+    assert nn.functional.cross_entropy is nn.functional.cross_entropy and nn.optim.SGD and nn.init.zeros_
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        nn.nothing  # noqa: B018
+    # `import nn` does not import the data modules; touching nn.data does.
+    code = "import sys, nn; assert 'nn.data' not in sys.modules; nn.data.DataLoader; assert 'nn.data' in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert "data" in dir(nn) and "datasets" in dir(nn)
