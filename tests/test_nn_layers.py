@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd
 import nn
@@ -63,6 +65,15 @@ def away_from_kinks(shape, seed=0):
 def test_every_layer_passes_gradcheck(make):
     autograd.manual_seed(0)
     assert module_gradcheck(make(), away_from_kinks((3, 4)))
+
+
+@settings(max_examples=20)
+@given(batch=st.integers(1, 4), in_features=st.integers(1, 5), out_features=st.integers(1, 4),
+       bias=st.booleans(), seed=st.integers(0, 2**16))
+def test_linear_passes_gradcheck_for_any_size(batch, in_features, out_features, bias, seed):
+    autograd.manual_seed(seed)
+    layer = nn.Linear(in_features, out_features, bias=bias)
+    assert module_gradcheck(layer, away_from_kinks((batch, in_features), seed))
 
 
 def test_flatten_passes_gradcheck_and_flattens_images():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn
 from autograd import DtypeError, ShapeError, Tensor, gradcheck
@@ -81,6 +83,19 @@ def test_cross_entropy_gradient_is_softmax_minus_target_over_n():
         F.cross_entropy(x, target).backward()
         t = np.eye(4)[LABELS] if target is LABELS else PROBS
         np.testing.assert_allclose(x.grad.data, (softmax(LOGITS) - t) / 5, rtol=1e-12, atol=1e-15)
+
+
+@settings(max_examples=30)
+@given(n=st.integers(1, 6), c=st.integers(2, 7), seed=st.integers(0, 2**16), scale=st.sampled_from([0.1, 1.0, 30.0]),
+       reduction=st.sampled_from(["mean", "sum"]))
+def test_cross_entropy_gradient_identity_holds_for_any_shape_and_scale(n, c, seed, scale, reduction):
+    gen = np.random.default_rng(seed)
+    logits = gen.standard_normal((n, c)) * scale
+    labels = gen.integers(0, c, n)
+    x = leaf(logits)
+    F.cross_entropy(x, labels, reduction).backward()
+    expected = softmax(logits) - np.eye(c)[labels]
+    np.testing.assert_allclose(x.grad.data, expected / (n if reduction == "mean" else 1), rtol=1e-9, atol=1e-12)
 
 
 def test_cross_entropy_labels_and_one_hot_agree_and_one_hot_builds_rows():
