@@ -23,9 +23,8 @@ def format_images(images: np.ndarray, normalize: bool, flatten: bool, channels: 
     shaped = images.reshape(n, -1) if flatten else images.reshape(n, channels, *images.shape[-2:])
     if not normalize:
         return shaped
-    out = shaped.astype(dtypes.get_default_dtype())
-    out /= 255.0
-    return out
+    dtype = dtypes.get_default_dtype()
+    return np.divide(shaped, dtype.type(255), dtype=dtype)  # one pass: cast and divide, no uint8->float copy
 
 
 def one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
