@@ -13,7 +13,32 @@ from typing import Any
 from nn.module import Module
 
 
-class Sequential(Module):
+class _Container(Module):
+    """What Sequential and ModuleList share: children named by position, indexing, length, iteration."""
+
+    def append(self, module: Module) -> _Container:
+        """Add `module` at the end, named by its position ("0", "1", ...)."""
+        index = len(self._modules)
+        self.add_module(str(index), _as_module(module, f"{type(self).__name__}.append", index))
+        return self
+
+    def __getitem__(self, index: int) -> Module:
+        """Item `index` (negative counts from the end)."""
+        modules = list(self._modules.values())
+        if not isinstance(index, int):
+            raise TypeError(f"{type(self).__name__}: index must be an int, got {type(index).__name__}")
+        if not -len(modules) <= index < len(modules):
+            raise IndexError(f"{type(self).__name__}: index {index} is out of range for {len(modules)} modules")
+        return modules[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+
+class Sequential(_Container):
     """Call the layers one after the other: `Sequential(Linear(2, 8), ReLU(), Linear(8, 1))`.
 
     Pass modules positionally (named "0", "1", ...) or one dict {name: module} to name them.
@@ -25,8 +50,8 @@ class Sequential(Module):
             for name, module in modules[0].items():
                 self.add_module(str(name), _as_module(module, "Sequential", name))
         else:
-            for index, module in enumerate(modules):
-                self.add_module(str(index), _as_module(module, "Sequential", index))
+            for module in modules:
+                self.append(module)
 
     def forward(self, x: Any) -> Any:
         for module in self._modules.values():
@@ -34,22 +59,8 @@ class Sequential(Module):
                 x = module(x)
         return x
 
-    def append(self, module: Module) -> Sequential:
-        """Add `module` at the end, named by its position."""
-        self.add_module(str(len(self._modules)), _as_module(module, "Sequential.append", len(self._modules)))
-        return self
 
-    def __getitem__(self, index: int) -> Module:
-        return _item(self, index)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-
-class ModuleList(Module):
+class ModuleList(_Container):
     """A list of modules that registers them, for models that loop over their layers in `forward`.
 
     `ModuleList` has no `forward` of its own: it does not know how its items should be combined.
@@ -59,23 +70,10 @@ class ModuleList(Module):
         super().__init__()
         self.extend(modules)
 
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self._modules)), _as_module(module, "ModuleList.append", len(self._modules)))
-        return self
-
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         for module in modules:
             self.append(module)
         return self
-
-    def __getitem__(self, index: int) -> Module:
-        return _item(self, index)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(
@@ -87,13 +85,3 @@ def _as_module(value: Any, where: str, key: Any) -> Module:
     if not isinstance(value, Module):
         raise TypeError(f"{where}: item {key!r} must be an nn.Module, got {type(value).__name__}")
     return value
-
-
-def _item(container: Module, index: int) -> Module:
-    """Item `index` (negative counts from the end) of a container, with an error naming the length."""
-    modules = list(container._modules.values())
-    if not isinstance(index, int):
-        raise TypeError(f"{type(container).__name__}: index must be an int, got {type(index).__name__}")
-    if not -len(modules) <= index < len(modules):
-        raise IndexError(f"{type(container).__name__}: index {index} is out of range for {len(modules)} modules")
-    return modules[index]

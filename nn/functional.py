@@ -130,8 +130,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noq
     _check_reduction(reduction, "mse_loss")
     x = _as_input(input, None)
     t = _target(target, x, "mse_loss")
-    if t.shape != x.shape:
-        raise ShapeError(f"mse_loss: input shape {x.shape} and target shape {t.shape} differ; they must be equal")
+    _check_same_shape(x, t, "mse_loss")
     diff = x - t
     return _reduce(diff * diff, reduction)
 
@@ -198,10 +197,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
     _check_reduction(reduction, "binary_cross_entropy")
     p = _as_input(input, None)
     t = _target(target, p, "binary_cross_entropy")
-    if t.shape != p.shape:
-        raise ShapeError(
-            f"binary_cross_entropy: input shape {p.shape} and target shape {t.shape} differ; they must be equal"
-        )
+    _check_same_shape(p, t, "binary_cross_entropy")
     if p.size and (p.data.min() < 0 or p.data.max() > 1):
         raise ValueError(
             f"binary_cross_entropy: input must hold probabilities in [0, 1], got values from {p.data.min()} "
@@ -222,11 +218,7 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     x = _as_input(input, None)
     t = _target(target, x, "binary_cross_entropy_with_logits")
-    if t.shape != x.shape:
-        raise ShapeError(
-            f"binary_cross_entropy_with_logits: input shape {x.shape} and target shape {t.shape} differ; "
-            "they must be equal"
-        )
+    _check_same_shape(x, t, "binary_cross_entropy_with_logits")
     # (max(x, 0) - x t) first: for a confident right answer it is exactly 0, and the small log term is
     # not lost by being added to a large number and subtracted again.
     return _reduce((autograd.relu(x) - x * t) + autograd.log(1.0 + autograd.exp(-autograd.abs(x))), reduction)
@@ -286,6 +278,11 @@ def _class_labels_or_none(target: Any, x: Tensor, op: str, single: bool) -> np.n
             f"got {bad[:5].tolist()}"
         )
     return array.reshape(-1)
+
+
+def _check_same_shape(x: Tensor, t: Tensor, op: str) -> None:
+    if t.shape != x.shape:
+        raise ShapeError(f"{op}: input shape {x.shape} and target shape {t.shape} differ; they must be equal")
 
 
 def _reduce(losses: Tensor, reduction: str) -> Tensor:
