@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, dtypes
+from autograd import Tensor, as_tensor, dtypes
 from autograd.creation import default_generator
 
 Batch = Any  # a Tensor, or a tuple / dict of Tensors, shaped like one sample of the dataset
@@ -157,7 +157,7 @@ def to_tensor(array: np.ndarray) -> Tensor:
     else:
         raise TypeError(f"DataLoader: cannot batch dtype {array.dtype} (shape {array.shape}) into a Tensor; "
                         "expected numbers (bool, int or float)")
-    return Tensor._wrap(array.astype(target, copy=False))
+    return as_tensor(array.astype(target, copy=False))  # shares the array's memory: no second copy
 
 
 def _to_tensors(batch: Any) -> Batch:
@@ -280,5 +280,5 @@ def train_test_split(*arrays: Any, test_size: float | int = 0.25, seed: SeedLike
     for original, array in zip(arrays, data, strict=True):
         for idx in (train_idx, test_idx):
             part = np.take(array, idx, axis=0)
-            parts.append(Tensor._wrap(part) if isinstance(original, Tensor) else part)
+            parts.append(as_tensor(part) if isinstance(original, Tensor) else part)
     return parts

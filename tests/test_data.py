@@ -136,6 +136,12 @@ def test_batches_are_fresh_arrays_not_views_of_the_dataset():
     assert (x == 0).all()
 
 
+def test_to_tensor_wraps_without_copying():
+    batch = np.arange(6, dtype=np.float32).reshape(3, 2)
+    assert to_tensor(batch).data is batch
+    assert to_tensor(np.arange(3, dtype=np.int64)).data.dtype == np.int64
+
+
 def test_to_tensor_refuses_non_numbers():
     with pytest.raises(TypeError, match="dtype <U1"):
         to_tensor(np.array(["a", "b"]))
@@ -185,6 +191,8 @@ def test_generic_datasets_are_collated_per_sample():
     (only,) = list(DataLoader(BareSequence(), batch_size=3))
     assert isinstance(only, Tensor) and only.dtype == np.float32
     np.testing.assert_array_equal(only.data, [0.0, 0.5, 1.0])
+    (picked,) = list(DataLoader(Subset(BareSequence(), [2, 0]), batch_size=2))
+    np.testing.assert_array_equal(picked.data, [1.0, 0.0])
 
 
 def test_collate_errors():
