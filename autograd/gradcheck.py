@@ -208,7 +208,7 @@ def _fmt_array(array: np.ndarray) -> str:
     if array.size > _MAX_PRINTED:
         return f"<{array.size} values; min {_fmt(np.min(array))}, max {_fmt(np.max(array))}>"
     return np.array2string(np.asarray(array), precision=6, separator=", ", max_line_width=100,
-                           prefix="      numerical: ")
+                           prefix="  numerical: ")
 
 
 def _mismatch(analytic: np.ndarray, numerical: np.ndarray, atol: float, rtol: float) -> np.ndarray:

@@ -133,19 +133,20 @@ def check_backprop(
 
     out_arrays, vs, node_refs, kept = _backward_and_release(func, leaves, upstream)
 
-    # 1. forward
-    if reference is not None:
-        ref_args = [np.array(a.data, copy=True) if isinstance(a, Tensor) else a for a in args]
-        _check_forward(name, out_arrays, reference(*ref_args), forward_rtol, forward_atol)
-
-    # 3. hygiene (before the numerical check, whose evaluations must not hide a mutation)
+    # Hygiene of inputs first: a forward that modifies its input would also fail the forward check, less clearly.
     for i, (a, snap) in enumerate(zip(args, snapshots, strict=True)):
         current = a.data if isinstance(a, Tensor) else a
         if snap is not None and not np.array_equal(current, snap, equal_nan=snap.dtype.kind == "f"):
             raise AssertionError(f"{name}: input {i} (shape {snap.shape}) was modified by forward or backward")
-    for k, (v, copy) in enumerate(zip([v for v in vs if v is not None], upstream_copies, strict=True)):
+    for v, copy in zip([v for v in vs if v is not None], upstream_copies, strict=True):
         if not np.array_equal(v.data, copy, equal_nan=True):
-            raise AssertionError(f"{name}: backward modified the upstream gradient it was given (output {k})")
+            raise AssertionError(f"{name}: backward modified the upstream gradient it was given (shape {v.shape})")
+
+    # Forward, on copies of the inputs as they were.
+    if reference is not None:
+        ref_args = [snap.copy() if snap is not None else a for a, snap in zip(args, snapshots, strict=True)]
+        _check_forward(name, out_arrays, reference(*ref_args), forward_rtol, forward_atol)
+
     if kept:
         raise AssertionError(f"{name}: after backward (retain_graph=False) these nodes still hold their saved "
                              f"arrays: {kept}; the graph must be released")
@@ -176,7 +177,7 @@ def check_backprop(
                                      "are accumulated in place, so this would corrupt it")
         grads.append(g.data.astype(np.float64))
 
-    # 2. gradients against central differences, with exactly the v backward received
+    # Gradients against central differences, with exactly the v that backward received.
     weights = [None if v is None else v.data.astype(np.float64) for v in vs]
     if diff:
         message = compare_with_numerical(
