@@ -158,6 +158,16 @@ def test_truncated_archive_is_reported(tmp_path):
         read_archive(path)
 
 
+def test_corrupted_archive_data_is_reported(tmp_path):
+    data = bytearray(archive_bytes(make_batches()))
+    for offset in range(20, 84):  # the start of the deflate stream
+        data[offset] ^= 0x5A
+    path = tmp_path / "bad.tar.gz"
+    path.write_bytes(bytes(data))
+    with pytest.raises(VerificationError, match="corrupt or truncated archive"):
+        read_archive(path)
+
+
 def test_incomplete_and_unbalanced_folders(tmp_path):
     batches = make_batches()
     write_folder(tmp_path / cifar.FOLDER, batches)

@@ -20,6 +20,7 @@ Data: Alex Krizhevsky, "Learning Multiple Layers of Features from Tiny Images", 
 from __future__ import annotations
 
 import tarfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -111,7 +112,7 @@ def read_archive(path: PathLike) -> Arrays:
                 bar.update(1)
     except KeyError as error:
         raise VerificationError(f"CIFAR-10: {path} lacks {error}") from None
-    except (tarfile.TarError, EOFError, OSError) as error:
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
         raise VerificationError(f"CIFAR-10: {path}: corrupt or truncated archive ({error})") from None
     return _combine(parts, {"train": TRAIN_FILES, "test": TEST_FILES})
 
