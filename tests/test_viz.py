@@ -279,6 +279,18 @@ def test_show_grad_marks_dead_nan_and_vanishing_gradients():
     assert "vanishing" not in healthy_label and "dead" not in healthy_label
 
 
+def test_only_parameters_are_judged_vanishing():
+    w = Tensor([1.0, 2.0], requires_grad=True, name="w")
+    with viz.record():
+        big = w * 1e6  # an intermediate result with a small gradient relative to its value
+        loss = (big * 1e-6).sum()
+    loss.backward()
+    dot = viz.to_dot(loss, show_grad=True, show_data=True)
+    assert "vanishing" not in nodes(dot)[label_of(dot, "[1e+06, 2e+06]")][0]
+    assert "vanishing" not in nodes(dot)[label_of(dot, "<B>w</B>")][0]  # grad 1 vs value 1.5
+    assert "vanishing" in viz.to_dot(loss, show_grad=True, vanishing_ratio=2.0)  # now w is, by that bar
+
+
 def test_show_grad_says_when_a_parameter_got_no_gradient():
     used = Tensor([1.0], requires_grad=True, name="used")
     unused = Tensor([1.0], requires_grad=True, name="unused")

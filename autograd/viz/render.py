@@ -56,7 +56,8 @@ def to_dot(
         group_modules: draw the ops recorded inside each `autograd.scope` (each `nn.Module` call) in a
             labelled box, nested like the modules.
         title: a caption above the picture.
-        vanishing_ratio: a gradient is marked vanishing when mean |grad| < vanishing_ratio * mean |value|.
+        vanishing_ratio: a parameter (a leaf that requires grad) is marked vanishing when
+            mean |grad| < vanishing_ratio * mean |value|: a gradient step would barely change it.
 
     Node ids follow the walk from the roots (n0, n1, ...), so the text is the same on every run.
     """

@@ -11,8 +11,11 @@ Looks by role (when gradients are not shown, or a tensor has none):
 With `show_grad`, a tensor's fill instead encodes the size of its gradient, mean |grad|, on a fixed
 log scale (one colour per decade, warm for large, cold for small), so two pictures can be compared
 side by side. Special cases are marked so they cannot be missed: an all-zero gradient (a dead ReLU,
-grey), NaN or Inf (magenta, thick red border), and a *vanishing* gradient: one much smaller than the
-tensor it belongs to (mean |grad| < vanishing_ratio * mean |value|; thick dark-blue border).
+grey), NaN or Inf (magenta, thick red border), and a *vanishing* gradient: a parameter (a leaf that
+requires grad) whose gradient is much smaller than the parameter itself (mean |grad| < vanishing_ratio *
+mean |value|; thick dark-blue border), so that a gradient step would barely move it. Only leaves are
+judged this way: an intermediate result of a batch gets gradients scaled down by the batch mean in the
+loss, so its ratio says nothing about learning.
 
 Labels are Graphviz HTML-like labels built only from escaped text, so a name full of quotes, braces,
 `<`, `>` or newlines cannot break the DOT file or inject markup into an SVG.
@@ -173,7 +176,7 @@ def tensor_look(box: TensorBox, show_data: bool, show_grad: bool,
 def _grad_lines(box: TensorBox, attributes: dict[str, str], vanishing_ratio: float) -> list[str]:
     if box.grad is None:
         return [_small("no grad", "#888888")] if box.grad_expected else []
-    health = grad_health(box.grad, box.data, vanishing_ratio)
+    health = grad_health(box.grad, box.data if box.role == LEAF else None, vanishing_ratio)
     attributes["fillcolor"] = health.fill
     if health.nonfinite:
         attributes["color"], attributes["penwidth"] = NONFINITE_BORDER, "3"
@@ -219,6 +222,6 @@ def legend_row(vanishing_ratio: float) -> str:
     cells.extend(cell.format(colour, 1, "#666666", SMALL, escape(label)) for _, colour, label in GRAD_SCALE)
     cells.append(cell.format(DEAD_FILL, 1, "#666666", SMALL, "all zero"))
     cells.append(cell.format(NONFINITE_FILL, 2, NONFINITE_BORDER, SMALL, "NaN / Inf"))
-    vanishing = escape(f"vanishing: < {format_number(vanishing_ratio)} × |value|")
+    vanishing = escape(f"vanishing: |grad| < {format_number(vanishing_ratio)} × |parameter|")
     cells.append(cell.format("#ffffff", 2, VANISHING_BORDER, SMALL, vanishing))
     return "<TR>" + "".join(cells) + "</TR>"

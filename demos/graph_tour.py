@@ -1,0 +1,178 @@
+"""A tour of computational graphs, drawn by autograd.viz: the pictures in docs/visualization.md.
+
+    python -m demos.graph_tour                      # writes docs/images/*.png
+    python -m demos.graph_tour --out /tmp/g --format svg
+
+Each function below builds one graph, runs backward, and returns the picture's roots and options:
+
+* apple.png             buying 2 apples at 100 with 10% tax: values forward, gradients backward
+* apple_orange.png      apples and oranges: an Add node passes its gradient on unchanged
+* square_of_sum.png     z = (x + y)**2: the chain rule through Pow and Add
+* branch_repeat_sum.png a branch sums the gradients it gets; Repeat and Sum are each other's backward
+* two_layer_net.png     the loss of a 784-50-10 sigmoid network, grouped by module (fc1, act1, fc2, loss)
+* vanishing_gradients.png  10 sigmoid layers next to 10 ReLU layers: where the gradient fades away
+
+Needs the Graphviz `dot` program (apt-get install graphviz); without it the .dot files are written and
+the error says how to install it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import autograd as ag
+import nn
+from autograd import Tensor, viz
+
+
+@dataclass
+class Picture:
+    """What to draw: the roots, the options for save_graph, and named intermediate results.
+
+    A name given to an intermediate result (`subtotal.name = "subtotal"`) shows while that tensor is
+    alive; `named` keeps those tensors alive until the picture is drawn.
+    """
+
+    roots: list[Tensor]
+    options: dict[str, Any]
+    named: list[Tensor] = field(default_factory=list)
+
+
+def apple() -> Picture:
+    """The textbook's first graph: 2 apples at 100, 10% tax. d total / d price = count * tax = 2.2."""
+    price = Tensor(100.0, requires_grad=True, name="price")
+    count = Tensor(2.0, requires_grad=True, name="count")
+    tax = Tensor(1.1, requires_grad=True, name="tax")
+    with viz.record():
+        subtotal = price * count
+        total = subtotal * tax
+    subtotal.name, total.name = "subtotal", "total"
+    total.backward()
+    return Picture([total], {"title": "Buying 2 apples at 100 with 10% tax"}, named=[subtotal])
+
+
+def apple_orange() -> Picture:
+    """2 apples at 100 and 3 oranges at 150, 10% tax: 715. The Add node hands 1.1 to both branches."""
+    apple_price = Tensor(100.0, requires_grad=True, name="apple price")
+    apples = Tensor(2.0, requires_grad=True, name="apples")
+    orange_price = Tensor(150.0, requires_grad=True, name="orange price")
+    oranges = Tensor(3.0, requires_grad=True, name="oranges")
+    tax = Tensor(1.1, requires_grad=True, name="tax")
+    with viz.record():
+        total = (apple_price * apples + orange_price * oranges) * tax
+    total.name = "total"
+    total.backward()
+    return Picture([total], {"title": "Apples and oranges: 2 × 100 + 3 × 150, plus 10% tax"})
+
+
+def square_of_sum() -> Picture:
+    """z = (x + y)**2 at x = 3, y = 4: dz/dx = dz/dy = 2 (x + y) = 14."""
+    x = Tensor(3.0, requires_grad=True, name="x")
+    y = Tensor(4.0, requires_grad=True, name="y")
+    with viz.record():
+        t = x + y
+        z = t**2
+    t.name, z.name = "t = x + y", "z = t²"
+    z.backward()
+    return Picture([z], {"title": "z = (x + y)²: the chain rule, dz/dx = 2t · 1 = 14"}, named=[t])
+
+
+def branch_repeat_sum() -> Picture:
+    """Three small graphs, each in its own box: a branch, a Repeat node and a Sum node."""
+    with viz.record():
+        with ag.scope("branch: x is used twice, its gradient is the sum 3 + 5"):
+            x = Tensor(2.0, requires_grad=True, name="x")
+            branch = x * 3 + x * 5
+        with ag.scope("Repeat: copies the row 3 times; backward sums the 3 copies' gradients"):
+            row = Tensor([[1.0, 2.0]], requires_grad=True, name="row")
+            copies = row.repeat(3, axis=0)
+            repeated = (copies**2).sum()
+        with ag.scope("Sum: adds up the rows; backward copies the gradient to every row"):
+            table = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True, name="table")
+            column_sums = table.sum(axis=0)
+            summed = (column_sums**2).sum()
+    for root in (branch, repeated, summed):
+        root.backward()
+    # Graphviz stacks separate pieces of a left-to-right picture bottom-up: list them last to first.
+    return Picture([summed, repeated, branch], {"title": "Branch, Repeat and Sum nodes", "group_modules": True})
+
+
+def two_layer_net() -> Picture:
+    """The loss of a 784-50-10 sigmoid network on a batch of 100 MNIST-sized inputs, one box per module."""
+    ag.manual_seed(0)
+    rng = np.random.default_rng(0)
+    model = nn.MLP([784, 50, 10], activation=nn.Sigmoid)
+    images = Tensor(rng.random((100, 784), dtype=np.float32), name="images")
+    labels = rng.integers(0, 10, size=100)
+    with viz.record():
+        loss = nn.CrossEntropyLoss()(model(images), labels)
+    loss.name = "loss"
+    loss.backward()
+    return Picture([loss], {"title": "Two-layer network: the loss graph, grouped by module",
+                            "group_modules": True, "rankdir": "TB"})
+
+
+def vanishing_gradients() -> Picture:
+    """10 sigmoid layers (Xavier init) next to 10 ReLU layers (He init), same data: compare the colours."""
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((32, 16), dtype=np.float32), name="x")
+    target = Tensor(rng.standard_normal((32, 1), dtype=np.float32), name="target")
+    roots = []
+    for label, activation, init in (
+        ("10 sigmoid layers (Xavier init)", nn.Sigmoid, nn.init.xavier_normal_),
+        ("10 ReLU layers (He init)", nn.ReLU, lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu")),
+    ):
+        ag.manual_seed(1)
+        model = nn.MLP([16] * 10 + [1], activation=activation, weight_init=init, bias=False)
+        with viz.record(), ag.scope(label):
+            loss = nn.MSELoss()(model(x), target)
+        loss.name = "loss"
+        loss.backward()
+        roots.append(loss)
+    return Picture(roots, {"title": "Vanishing gradients: 10 sigmoid layers vs 10 ReLU layers",
+                           "group_modules": True, "rankdir": "TB", "show_data": False, "dpi": 96})
+
+
+PICTURES: dict[str, Callable[[], Picture]] = {
+    "apple": apple,
+    "apple_orange": apple_orange,
+    "square_of_sum": square_of_sum,
+    "branch_repeat_sum": branch_repeat_sum,
+    "two_layer_net": two_layer_net,
+    "vanishing_gradients": vanishing_gradients,
+}
+
+
+def render(name: str, out: Path, suffix: str) -> Path:
+    """Build picture `name` and write it to out/name.suffix."""
+    picture = PICTURES[name]()
+    options = {"show_data": True, "show_grad": True, "dpi": 120, **picture.options}
+    if suffix != ".png":
+        options.pop("dpi", None)
+    return viz.save_graph(*picture.roots, path=out / f"{name}{suffix}", **options)
+
+
+def main(argv: list[str] | None = None) -> list[Path]:
+    parser = argparse.ArgumentParser(prog="python -m demos.graph_tour", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "docs" / "images"),
+                        help="folder for the pictures (default: docs/images)")
+    parser.add_argument("--format", choices=["png", "svg", "pdf", "dot"], default="png")
+    parser.add_argument("--only", choices=sorted(PICTURES), action="append", help="draw just these pictures")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [render(name, out, "." + args.format) for name in (args.only or PICTURES)]
+    for path in written:
+        print(f"wrote {path}")
+    return written
+
+
+if __name__ == "__main__":
+    main()
