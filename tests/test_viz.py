@@ -563,3 +563,14 @@ def test_real_render_through_dot(tmp_path):
     assert png.read_bytes().startswith(b"\x89PNG")
     pdf = viz.save_graph(total, path=tmp_path / "apple.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_graph_tour_demo_draws_every_picture(tmp_path):
+    from demos import graph_tour
+
+    written = graph_tour.main(["--out", str(tmp_path), "--format", "dot"])
+    assert sorted(p.name for p in written) == sorted(f"{name}.dot" for name in graph_tour.PICTURES)
+    apple = (tmp_path / "apple.dot").read_text(encoding="utf-8")
+    assert "<B>subtotal</B><BR/>200" in apple and "grad 2.2" in apple
+    vanishing = (tmp_path / "vanishing_gradients.dot").read_text(encoding="utf-8")
+    assert vanishing.count("vanishing</B>") >= 3  # the sigmoid net's first layers

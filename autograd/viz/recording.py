@@ -90,9 +90,9 @@ def _observe(node: Function, args: tuple[Any, ...], kwargs: dict[str, Any], outp
         node.register_output_hook(index, functools.partial(_keep_grad, grads, index))
 
 
-def _keep_grad(grads: list[np.ndarray | None], index: int, grad: Tensor) -> None:
+def _keep_grad(grads: list[np.ndarray | None], index: int, grad: Any) -> None:
     # A copy: the engine may later add into this very array in place (accumulating a leaf's .grad).
-    grads[index] = np.array(grad.data, copy=True)
+    grads[index] = np.array(grad.data if isinstance(grad, Tensor) else grad, copy=True)
 
 
 @functools.cache

@@ -11,11 +11,14 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograd.tensor import Tensor
 from autograd.viz import style
 from autograd.viz.structure import OpBox, Picture, TensorBox, collect
+
+if TYPE_CHECKING:  # an optional dependency: imported only when draw_graph is called
+    import graphviz
 
 RANKDIRS = ("LR", "TB")
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot"}
@@ -66,7 +69,7 @@ def to_dot(
                               vanishing_ratio=vanishing_ratio, caller="to_dot"))
 
 
-def draw_graph(*roots: Tensor, **options: Any) -> Any:
+def draw_graph(*roots: Tensor, **options: Any) -> graphviz.Digraph:
     """The picture as a `graphviz.Digraph`: shown inline in Jupyter; `.render()`/`.pipe()` make files.
 
     Takes the same options as `to_dot`. Needs the `graphviz` Python package (`pip install graphviz`) and,
