@@ -144,11 +144,11 @@ def test_node_and_edge_counts_of_known_graphs():
     z = x * 3 + x * 5
     dot = viz.to_dot(z)
     assert (len(nodes(dot)), len(arrows(dot))) == (7, 7)
-    with viz.record():  # recorded: numbers show in their ops, the textbook way; constant tensors get boxes
-        z = x * 3 + x * Tensor(5.0, name="five")
+    with viz.record():  # recorded: a number argument shows in its op, a constant tensor gets a box
+        z = x**3 + x * Tensor(5.0, name="five")
     dot = viz.to_dot(z, show_data=True)
     assert (len(nodes(dot)), len(arrows(dot))) == (8, 8)
-    assert nodes(dot)[label_of(dot, "× 3")][0] == "<B>Mul</B><BR/>× 3"
+    assert nodes(dot)[label_of(dot, "PowConstant")][0] == "<B>PowConstant</B><BR/>** 3"
     assert nodes(dot)[label_of(dot, "five")][0] == "<B>five</B><BR/>5"
 
 
@@ -248,6 +248,15 @@ def test_edges_carry_shapes_and_recorded_ops_show_their_arguments():
     assert {'label="(3, 4)"', 'label="(2, 3)"', 'label="(2, 4)"', 'label="(1, 2)"'} <= edge_labels
     assert "axes=(0,), keepdims=False" in dot and "repeats=4, axis=0" in dot
     assert "float64" in nodes(dot)[label_of(dot, "<B>W</B>")][0]  # dtype shown when not the default
+
+
+def test_arithmetic_with_a_number_is_labelled_the_textbook_way():
+    from autograd.viz.structure import OpBox
+
+    assert style.op_look(OpBox("n0", "Mul", (("b", "2"),), ()))[0] == "<B>Mul</B><BR/>× 2"
+    assert style.op_look(OpBox("n0", "Sub", (("a", "3"),), ()))[0] == "<B>Sub</B><BR/>3 −"
+    assert style.op_look(OpBox("n0", "Div", (("b", "4"),), ()))[0] == "<B>Div</B><BR/>÷ 4"
+    assert "axis=1" in style.op_look(OpBox("n0", "Softmax", (("axis", "1"),), ()))[0]
 
 
 # ------------------------------------------------------------------------------------------ options
