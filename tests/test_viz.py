@@ -370,6 +370,8 @@ def test_bad_arguments_are_named():
         viz.to_dot(x, vanishing_ratio=float("nan"))
     with pytest.raises(TypeError):
         viz.to_dot(x, show_colours=True)  # a misspelt option is not silently ignored
+    with pytest.raises(TypeError, match="save_graph: unknown option 'show_colours'; the options are show_data"):
+        viz.save_graph(x, path="never-written.dot", show_colours=True)
 
 
 def test_max_nodes_cuts_a_100000_op_chain_with_a_marker():

@@ -7,6 +7,7 @@ program. `draw_graph` wraps the same text in a `graphviz.Digraph` (for Jupyter a
 
 from __future__ import annotations
 
+import inspect
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -83,7 +84,7 @@ def draw_graph(*roots: Tensor, **options: Any) -> graphviz.Digraph:
             "`pip install scratchgrad[viz]`). Without it, to_dot() gives the DOT text and save_graph() "
             "writes .dot/.svg/.png/.pdf files."
         ) from None
-    lines = _dot_lines(roots, caller="draw_graph", **options)
+    lines = _dot_lines(roots, caller="draw_graph", **_options("draw_graph", options))
     # The Digraph's own header and closing brace reproduce the first and last line exactly.
     return graphviz.Digraph(body=lines[1:-1])
 
@@ -100,7 +101,7 @@ def save_graph(*roots: Tensor, path: str | Path, dpi: int = 150, **options: Any)
     if suffix not in FORMATS:
         raise ValueError(f"save_graph: unsupported file type {path.suffix!r} in {str(path)!r}; "
                          f"use one of {', '.join(FORMATS)}")
-    text = "".join(_dot_lines(roots, caller="save_graph", **options))
+    text = "".join(_dot_lines(roots, caller="save_graph", **_options("save_graph", options)))
     if suffix == ".dot":
         path.write_text(text, encoding="utf-8")
         return path
@@ -124,18 +125,18 @@ def save_graph(*roots: Tensor, path: str | Path, dpi: int = 150, **options: Any)
 
 
 # ------------------------------------------------------------------------ DOT text
-def _dot_lines(
-    roots: Sequence[Tensor],
-    *,
-    caller: str,
-    show_data: bool = False,
-    show_grad: bool = False,
-    rankdir: str = "LR",
-    max_nodes: int | None = DEFAULT_MAX_NODES,
-    group_modules: bool = False,
-    title: str | None = None,
-    vanishing_ratio: float = 1e-3,
-) -> list[str]:
+def _options(caller: str, options: dict[str, Any]) -> dict[str, Any]:
+    """`options` completed with to_dot's defaults (its signature is the one list); unknown names are errors."""
+    defaults = {name: parameter.default for name, parameter in inspect.signature(to_dot).parameters.items()
+                if parameter.kind is parameter.KEYWORD_ONLY}
+    unknown = sorted(set(options) - set(defaults))
+    if unknown:
+        raise TypeError(f"{caller}: unknown option {unknown[0]!r}; the options are {', '.join(defaults)}")
+    return {**defaults, **options}
+
+
+def _dot_lines(roots: Sequence[Tensor], *, caller: str, show_data: bool, show_grad: bool, rankdir: str,
+               max_nodes: int | None, group_modules: bool, title: str | None, vanishing_ratio: float) -> list[str]:
     """The DOT text, one line per element, each as graphviz.Digraph would write it in its body."""
     _check_arguments(caller, roots, rankdir, max_nodes, vanishing_ratio)
     picture = collect(roots, max_nodes)
