@@ -121,7 +121,11 @@ def test_apple_graph_without_record_shows_structure_and_what_the_roots_and_leave
     dot = viz.to_dot(total, show_data=True, show_grad=True)
     assert len(nodes(dot)) == 5  # price, Mul, intermediate, Mul, total
     assert "grad 2.2<" in nodes(dot)[label_of(dot, "price")][0]
-    assert "220<BR/>" in nodes(dot)["n0"][0]
+    assert nodes(dot)["n0"][0] == "220"  # its gradient is not kept (no retain_grad), so none is claimed
+    again = price * 3
+    again.retain_grad()
+    again.backward()
+    assert "grad 1<" in viz.to_dot(again, show_grad=True)
     intermediate = nodes(dot)["n2"][0]
     assert "scalar" in intermediate and "grad" not in intermediate  # unknown, so not claimed
 

@@ -44,7 +44,6 @@ class TensorBox:
     grad: np.ndarray | None
     grad_expected: bool  # a gradient can exist here (so a missing one is worth saying)
     scope: tuple[str, ...] = ()
-    output_index: int | None = None  # which output of its op, for ops with several
 
 
 @dataclass(slots=True)
@@ -172,9 +171,8 @@ class _Walk:
                 shape=tuple(data.shape) if data is not None else shape,
                 dtype=data.dtype if data is not None else dtype,
                 data=data, grad=grad,
-                grad_expected=kept is not None or key in self.roots,
+                grad_expected=kept is not None,  # recorded: a missing gradient means none reached it
                 scope=tuple(node.scope),
-                output_index=index if node.num_outputs > 1 else None,
             )
 
         ident, new = self._add(key, make)
