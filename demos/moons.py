@@ -1,0 +1,230 @@
+"""Classify the two-moons data set, the textbook way and a modern way.
+
+    python -m demos.moons                    # modern: 2-64-64-2 tanh, cross-entropy, mini-batch Adam
+    python -m demos.moons --config textbook  # 2-25-50-25-2 sigmoid, MSE on one-hot, per-sample SGD
+
+Data: make_moons(2000 samples, noise 0.2, seed 100), split 70/30. Outputs in runs/moons/<config>/:
+data.png (the data set), boundary.png (learned decision boundary with the 0.5 line), loss.png,
+graph.svg (the model's computational graph, with the viz extra) and metrics.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import autograd
+import nn
+import nn.functional as F
+from autograd import Tensor
+from demos import common
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    sizes: tuple[int, ...]
+    activation: str
+    output: str  # "sigmoid" (textbook: MSE on sigmoid outputs) or "logits" (cross-entropy)
+    loss: str  # "mse" or "cross_entropy"
+    optimizer: str
+    lr: float
+    batch_size: int
+    epochs: int
+    report_every: int
+    cosine_schedule: bool = False  # anneal the learning rate to 0 over the run (settles the boundary)
+    reference: str = ""
+
+
+CONFIGS = {
+    "textbook": Config(
+        name="textbook", sizes=(2, 25, 50, 25, 2), activation="sigmoid", output="sigmoid", loss="mse",
+        optimizer="sgd", lr=0.01, batch_size=1, epochs=1000, report_every=10,
+        reference="hand-written NumPy: 97.3% test after 335 epochs (59 ms per epoch)",
+    ),
+    "default": Config(
+        name="default", sizes=(2, 64, 64, 2), activation="tanh", output="logits", loss="cross_entropy",
+        optimizer="adam", lr=0.01, batch_size=32, epochs=60, report_every=10, cosine_schedule=True,
+    ),
+}
+
+
+def build_model(config: Config) -> nn.Module:
+    activations = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(config.sizes[:-1], config.sizes[1:], strict=True)):
+        linear = nn.Linear(n_in, n_out)
+        if config.activation in ("sigmoid", "tanh"):
+            nn.init.xavier_uniform_(linear.weight)  # Glorot: keeps saturating units in their linear range
+            nn.init.zeros_(linear.bias)
+        layers.append(linear)
+        last = i == len(config.sizes) - 2
+        if not last:
+            layers.append(activations[config.activation]())
+        elif config.output == "sigmoid":
+            layers.append(nn.Sigmoid())
+    return nn.Sequential(*layers)
+
+
+def load(seed: int = 100, n_samples: int = 2000, noise: float = 0.2) -> dict[str, np.ndarray]:
+    x, t = nn.datasets.make_moons(n_samples=n_samples, noise=noise, seed=seed)
+    x_train, x_test, t_train, t_test = nn.data.train_test_split(x, t, test_size=0.3, seed=seed)
+    return {"x_train": x_train.astype(np.float32), "t_train": t_train.astype(np.int64),
+            "x_test": x_test.astype(np.float32), "t_test": t_test.astype(np.int64)}
+
+
+def loss_of(config: Config, output: Tensor, t: np.ndarray) -> Tensor:
+    if config.loss == "mse":
+        return F.mse_loss(output, Tensor._wrap(np.eye(2, dtype=output.dtype)[t]))
+    return F.cross_entropy(output, Tensor._wrap(t))
+
+
+def evaluate(config: Config, model: nn.Module, x: np.ndarray, t: np.ndarray) -> tuple[float, float]:
+    with autograd.no_grad():
+        out = model(Tensor._wrap(x))
+        loss = loss_of(config, out, t).item()
+    return loss, float(np.mean(out.data.argmax(axis=1) == t))
+
+
+def train(config: Config, data: dict[str, np.ndarray], seed: int, progress: bool | None) -> dict[str, Any]:
+    autograd.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = build_model(config)
+    if config.optimizer == "sgd":
+        optimizer: nn.optim.Optimizer = nn.optim.SGD(model.parameters(), lr=config.lr)
+    else:
+        optimizer = nn.optim.Adam(model.parameters(), lr=config.lr)
+    scheduler = nn.optim.CosineAnnealingLR(optimizer, T_max=config.epochs) if config.cosine_schedule else None
+    x, t = data["x_train"], data["t_train"]
+    history: dict[str, list[float]] = {"x": [], "train_loss": [], "test_loss": [], "test_acc": [], "seconds": []}
+    timer, total = common.Timer(), common.Timer()
+    with common.Progress(config.epochs, f"moons {config.name}", progress) as bar:
+        for epoch in range(1, config.epochs + 1):
+            order = rng.permutation(len(x))
+            for part in common.batches(len(x), config.batch_size):
+                idx = order[part]
+                loss = loss_of(config, model(Tensor._wrap(x[idx])), t[idx])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            if epoch % config.report_every == 0 or epoch == config.epochs:
+                train_loss, _ = evaluate(config, model, x, t)
+                test_loss, test_acc = evaluate(config, model, data["x_test"], data["t_test"])
+                history["x"].append(epoch)
+                history["train_loss"].append(train_loss)
+                history["test_loss"].append(test_loss)
+                history["test_acc"].append(test_acc)
+                history["seconds"].append(timer.restart())
+                bar.update(0, loss=train_loss, acc=test_acc)
+                if bar.bar is None or epoch == config.epochs:
+                    print(f"epoch {epoch:4d}  {config.loss} {train_loss:.5f}  test {config.loss} {test_loss:.5f}  "
+                          f"test acc {test_acc:.4f}  ({total.elapsed:.1f}s)", flush=True)
+            bar.update(1)
+    seconds = total.elapsed
+    return {"model": model, "history": history, "seconds": seconds}
+
+
+def draw(config: Config, model: nn.Module, data: dict[str, np.ndarray], history: dict[str, list[float]],
+         out: Path) -> None:
+    plt = common.pyplot()
+    if plt is None:
+        return
+    x_all = np.concatenate([data["x_train"], data["x_test"]])
+    t_all = np.concatenate([data["t_train"], data["t_test"]])
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for label, color in [(0, "tab:blue"), (1, "tab:orange")]:
+        ax.scatter(*x_all[t_all == label].T, s=8, c=color, label=f"class {label}", alpha=0.8)
+    ax.set_title("two moons: 2,000 samples, noise 0.2")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "data.png", dpi=110)
+    plt.close(fig)
+
+    lo, hi = x_all.min(axis=0) - 0.5, x_all.max(axis=0) + 0.5
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 300), np.linspace(lo[1], hi[1], 300))
+    grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
+    with autograd.no_grad():
+        out_grid = model(Tensor._wrap(grid)).data
+    if config.output == "logits":
+        out_grid = np.exp(out_grid - out_grid.max(axis=1, keepdims=True))
+        out_grid /= out_grid.sum(axis=1, keepdims=True)
+    p1 = (out_grid[:, 1] / np.maximum(out_grid.sum(axis=1), 1e-12)).reshape(gx.shape)
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    filled = ax.contourf(gx, gy, p1, levels=20, cmap="RdBu_r", alpha=0.6)
+    ax.contour(gx, gy, p1, levels=[0.5], colors="black", linewidths=1.5)
+    for label, color in [(0, "tab:blue"), (1, "tab:orange")]:
+        ax.scatter(*data["x_test"][data["t_test"] == label].T, s=10, c=color, edgecolors="k", linewidths=0.3)
+    fig.colorbar(filled, ax=ax, label="P(class 1)")
+    ax.set_title(f"{config.name}: decision boundary (test points), test acc {history['test_acc'][-1]:.3f}")
+    fig.tight_layout()
+    fig.savefig(out / "boundary.png", dpi=110)
+    plt.close(fig)
+
+    common.plot_curves(out / "loss.png", history, "epoch", f"moons {config.name}",
+                       [(config.loss, ["train_loss", "test_loss"]), ("test accuracy", ["test_acc"])])
+
+
+def draw_graph(config: Config, model: nn.Module, data: dict[str, np.ndarray], out: Path) -> None:
+    try:
+        from autograd import viz
+    except ImportError:
+        return
+    loss = loss_of(config, model(Tensor._wrap(data["x_train"][:1])), data["t_train"][:1])
+    try:
+        viz.save_graph(loss, path=out / "graph.svg", group_modules=True, title=f"moons {config.name}: one step")
+    except Exception as error:  # a missing `dot` program still leaves graph.dot behind
+        print(f"graph picture: {error}")
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog="python -m demos.moons", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", choices=sorted(CONFIGS), default="default")
+    parser.add_argument("--epochs", type=int, help="override the number of epochs")
+    parser.add_argument("--samples", type=int, default=2000, help="data set size (smoke tests use fewer)")
+    parser.add_argument("--data-seed", type=int, default=100, help="seed of make_moons and the split")
+    parser.add_argument("--seed", type=int, default=0, help="seed of initialisation and shuffling")
+    parser.add_argument("--out", help="output folder (default: runs/moons/<config>)")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    config = CONFIGS[args.config]
+    if args.epochs is not None:
+        config = replace(config, epochs=args.epochs, report_every=min(config.report_every, args.epochs))
+    out = Path(args.out) if args.out else common.run_dir("moons", config.name)
+    out.mkdir(parents=True, exist_ok=True)
+
+    data = load(seed=args.data_seed, n_samples=args.samples)
+    layout = "-".join(map(str, config.sizes))
+    print(f"two moons: {len(data['x_train'])} train / {len(data['x_test'])} test; model {layout} "
+          f"{config.activation}, {config.loss}, {config.optimizer} lr {config.lr}, batch {config.batch_size}, "
+          f"{config.epochs} epochs")
+    result = train(config, data, args.seed, False if args.no_progress else None)
+    history, seconds = result["history"], result["seconds"]
+    draw(config, result["model"], data, history, out)
+    draw_graph(config, result["model"], data, out)
+    best = int(np.argmax(history["test_acc"]))
+    metrics = {
+        "config": asdict(config),
+        "final_test_accuracy": history["test_acc"][-1],
+        "best_test_accuracy": history["test_acc"][best],
+        "best_epoch": history["x"][best],
+        "total_seconds": seconds,
+        "ms_per_epoch": 1000 * seconds / config.epochs,
+        "history": history,
+        "reference": config.reference,
+    }
+    common.write_json(out / "metrics.json", metrics)
+    print(f"done in {seconds:.1f}s ({metrics['ms_per_epoch']:.0f} ms/epoch): final test accuracy "
+          f"{metrics['final_test_accuracy']:.4f}, best {metrics['best_test_accuracy']:.4f} at epoch "
+          f"{metrics['best_epoch']}; outputs in {out}")
+    return metrics
+
+
+if __name__ == "__main__":
+    main()
