@@ -119,7 +119,8 @@ def test_cifar10_trains_on_a_synthetic_file_in_the_real_format(tmp_path, monkeyp
     for name in cifar.TRAIN_FILES + cifar.TEST_FILES:
         labels = rng.permutation(10).astype(np.uint8)  # one image per class per file
         images = rng.integers(0, 256, (10, 3, 32, 32), dtype=np.uint8)
-        folder.joinpath(name).write_bytes(b"".join(bytes([k]) + im.tobytes() for im, k in zip(images, labels, strict=True)))
+        records = (bytes([k]) + im.tobytes() for im, k in zip(images, labels, strict=True))
+        folder.joinpath(name).write_bytes(b"".join(records))
     metrics = cifar10.main(["--data-root", str(tmp_path), "--epochs", "1", "--out", str(tmp_path / "out"),
                             "--no-progress"])
     assert metrics["rounds_completed"] == 1 and 0.0 <= metrics["final_test_accuracy"] <= 1.0
