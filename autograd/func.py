@@ -12,9 +12,11 @@ All of them are a few lines on top of `autograd.grad`. Arguments may be Tensors,
 (converted to tensors; Python floats get the default dtype, so pass float64 arrays for precise work).
 
 How they compose: a transform records the backward pass as a graph (`create_graph=True`) exactly when
-one of its arguments already requires grad, which is the case when an outer transform (or the user) is
-differentiating through it. So `grad(grad(f))`, `jacobian(grad(f))` (that is `hessian`) and a gradient
-inside a loss all work, while a plain call returns constants and frees its graph.
+something outside the call may differentiate its result: one of its arguments already requires grad
+(an outer transform, or the user, is differentiating through it), or f uses a tensor that requires
+grad from its closure (model weights in a gradient penalty). So `grad(grad(f))`, `jacobian(grad(f))`
+(that is `hessian`) and a gradient inside a loss all work, while a plain call returns constants and
+frees its graph.
 """
 
 from __future__ import annotations
@@ -67,12 +69,39 @@ def _differentiable(value: Any, position: int, op: str) -> Tensor:
 
 
 def _prepare(args: tuple[Any, ...], positions: Sequence[int], op: str) -> tuple[list[Any], bool]:
-    """Make the differentiated arguments require grad; decide whether to record the backward pass."""
-    nested = any(isinstance(a, Tensor) and a.requires_grad for a in args) and mode.is_grad_enabled()
+    """Make the differentiated arguments require grad; say whether one already did (an outer transform)."""
+    outer = any(isinstance(a, Tensor) and a.requires_grad for a in args)
     new_args = list(args)
     for i in positions:
         new_args[i] = _differentiable(args[i], i, op)
-    return new_args, nested
+    return new_args, outer
+
+
+def _record_backward(outer: bool, outputs: Sequence[Any], own: Sequence[Tensor]) -> bool:
+    """Record the backward pass (create_graph) if anything outside this call may differentiate it.
+
+    That is when grad mode is on and either an argument already required grad, or the outputs depend
+    on a leaf that requires grad other than the ones this call created: a tensor captured by f's closure
+    (model weights in a gradient penalty, say).
+    """
+    if not mode.is_grad_enabled():
+        return False
+    if outer:
+        return True
+    own_ids = {id(t) for t in own}
+    roots = []
+    for out in outputs:
+        if isinstance(out, Tensor) and out.requires_grad:
+            if out.grad_fn is None:
+                if id(out) not in own_ids:
+                    return True
+            else:
+                roots.append(out.grad_fn)
+    for node in graph.topological_order(roots):
+        for edge in node.next_edges:
+            if edge is not None and isinstance(edge[0], Tensor) and id(edge[0]) not in own_ids:
+                return True
+    return False
 
 
 def _as_tensor_output(value: Any, op: str) -> Tensor:
@@ -127,7 +156,7 @@ def _value_and_grad(f: Callable[..., Any], argnums: ArgNums, has_aux: bool, op: 
     @functools.wraps(f)
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
         positions = _argnums(argnums, len(args), op)
-        new_args, nested = _prepare(args, positions, op)
+        new_args, outer = _prepare(args, positions, op)
         with mode.enable_grad():
             result = f(*new_args, **kwargs)
         if has_aux:
@@ -141,7 +170,9 @@ def _value_and_grad(f: Callable[..., Any], argnums: ArgNums, has_aux: bool, op: 
                 f"{op}: the function must return a single value (a tensor with one element) to be "
                 f"differentiated, got shape {out.shape}; use jacobian() or vjp() for other outputs"
             )
-        grads = _grads([out], [new_args[i] for i in positions], None, create_graph=nested)
+        wrt = [new_args[i] for i in positions]
+        nested = _record_backward(outer, [out], wrt)
+        grads = _grads([out], wrt, None, create_graph=nested)
         value = _value(out, nested)
         return ((value, aux) if has_aux else value), _pick(grads, argnums)
 
@@ -182,11 +213,12 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     @functools.wraps(f)
     def jacobian_f(*args: Any, **kwargs: Any) -> Any:
         positions = _argnums(argnums, len(args), "jacobian")
-        new_args, nested = _prepare(args, positions, "jacobian")
+        new_args, outer = _prepare(args, positions, "jacobian")
         wrt = [new_args[i] for i in positions]
         with mode.enable_grad():
             result = f(*new_args, **kwargs)
         outputs = [_as_tensor_output(r, "jacobian") for r in (result if isinstance(result, tuple) else (result,))]
+        nested = _record_backward(outer, outputs, wrt)
         per_output = tuple(_pick(_jacobian_of(out, wrt, nested), argnums) for out in outputs)
         return per_output if isinstance(result, tuple) else per_output[0]
 
@@ -231,11 +263,12 @@ def vjp(f: Callable[..., Any], *inputs: Any) -> tuple[Any, Callable[..., tuple[T
     has the output's shape (a tuple of them if f returns a tuple). vjp_fn may be called many times:
     the graph is kept for it. This is what backward computes, without touching `.grad`.
     """
-    new_args, nested = _prepare(inputs, range(len(inputs)), "vjp")
+    new_args, outer = _prepare(inputs, range(len(inputs)), "vjp")
     with mode.enable_grad():
         result = f(*new_args)
     several = isinstance(result, tuple)
     outputs = [_as_tensor_output(r, "vjp") for r in (result if several else (result,))]
+    nested = _record_backward(outer, outputs, new_args)
 
     def vjp_fn(cotangent: Any) -> tuple[Tensor, ...]:
         items = list(cotangent) if several else [cotangent]
@@ -266,11 +299,12 @@ def hvp(f: Callable[..., Any], inputs: Any, v: Any) -> tuple[Tensor, Any]:
     vs = list(v) if several and isinstance(v, (tuple, list)) else [v]
     if len(vs) != len(xs):
         raise ValueError(f"hvp: got {len(vs)} vectors for {len(xs)} inputs")
-    new_args, nested = _prepare(xs, range(len(xs)), "hvp")
+    new_args, outer = _prepare(xs, range(len(xs)), "hvp")
     with mode.enable_grad():
         out = _as_tensor_output(f(*new_args), "hvp")
         if out.size != 1:
             raise ShapeError(f"hvp: the function must return a single value, got shape {out.shape}")
+        nested = _record_backward(outer, [out], new_args)
         first = _grads([out], new_args, None, create_graph=True)
     vectors = []
     for k, (vec, x) in enumerate(zip(vs, new_args, strict=True)):

@@ -62,9 +62,10 @@ class _Float64Evaluator:
     gradgradcheck's does) still works; the calls themselves run under `no_grad` unless f turns it on.
     """
 
-    def __init__(self, f: Callable[..., Any], inputs: Sequence[Any]) -> None:
+    def __init__(self, f: Callable[..., Any], inputs: Sequence[Any], arrays_as_tensors: bool = False) -> None:
         self.f = f
         self.inputs = list(inputs)
+        self.arrays_as_tensors = arrays_as_tensors
         self.work: list[np.ndarray | None] = []
         for value in inputs:
             if _is_float_array_like(value):
@@ -77,9 +78,10 @@ class _Float64Evaluator:
         for value, array in zip(self.inputs, self.work, strict=True):
             if array is None:
                 args.append(value)
-            elif isinstance(value, Tensor):
+            elif isinstance(value, Tensor) or self.arrays_as_tensors:
                 # A fresh wrapper each call: nothing from a previous call can hold on to it.
-                args.append(Tensor._wrap(array.copy()).requires_grad_(value.requires_grad))
+                requires_grad = isinstance(value, Tensor) and value.requires_grad
+                args.append(Tensor._wrap(array.copy()).requires_grad_(requires_grad))
             else:
                 args.append(array.copy())
         with mode.no_grad():
@@ -150,7 +152,8 @@ def numerical_grad(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6,
     Args:
         f: a function of tensors (or arrays) returning a tensor, or a tuple of tensors.
         inputs: f's arguments. Every floating Tensor or ndarray is differentiated, whether or not it
-            requires grad; other arguments (ints, axes, integer tensors) get None.
+            requires grad, and reaches f as a float64 Tensor; other arguments (ints, axes, integer
+            tensors) are passed unchanged and get None.
         eps: the step. 1e-6 balances truncation error (eps**2) against rounding (1e-16 / eps).
         grad_output: the upstream gradient v (one per output for several outputs); the result is the
             gradient of sum(v * f(inputs)). Defaults to ones: for a single-value f, its plain gradient.
@@ -164,7 +167,7 @@ def numerical_grad(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6,
         >>> np.round(g, 6)
         array([ 3., 12.])
     """
-    evaluator = _Float64Evaluator(f, inputs)
+    evaluator = _Float64Evaluator(f, inputs, arrays_as_tensors=True)
     weights = _as_weights(grad_output, evaluator(), "numerical_grad")
     return tuple(
         evaluator.numerical_vjp(i, weights, eps) if evaluator.work[i] is not None else None
