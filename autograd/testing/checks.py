@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from autograd import graph, mode
+from autograd.errors import GraphError
 from autograd.gradcheck import compare_with_numerical, gradcheck, gradgradcheck
 from autograd.tensor import Tensor
 
@@ -72,8 +73,16 @@ def _backward_and_release(func: Callable[..., Any], leaves: list[Any], upstream:
     nodes = graph.topological_order(o.grad_fn for o, _ in roots if o.grad_fn is not None)
     if roots:
         graph.run_backward([o for o, _ in roots], [v for _, v in roots])
-    kept = [node.name for node in nodes if not getattr(node, "_released", True)]
+    kept = [node.name for node in nodes if _holds_saved_values(node)]
     return arrays, vs, [weakref.ref(node) for node in nodes], kept
+
+
+def _holds_saved_values(node: Any) -> bool:
+    """Does the node still hold what it saved for backward? A released one raises when asked."""
+    try:
+        return len(node.saved_tensors) > 0
+    except GraphError:
+        return False
 
 
 def _shares_memory(a: np.ndarray, b: np.ndarray) -> bool:

@@ -59,12 +59,16 @@ def gradcheck_property(f: Callable[..., Any], *input_strategies: st.SearchStrate
 
 
 def _positional_arity(func: Callable[..., Any]) -> int:
+    owner = getattr(func, "__self__", None)
+    from_forward = isinstance(owner, type) and hasattr(owner, "forward")  # MyOp.apply takes what forward takes
     try:
-        signature = inspect.signature(func)
+        signature = inspect.signature(owner.forward if from_forward else func)
     except (TypeError, ValueError):
         raise TypeError(f"backprop_test: cannot read the signature of {func!r}; pass nargs= or inputs=") from None
     required = [p for p in signature.parameters.values()
                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    if from_forward:
+        required = required[1:]  # self
     if any(p.kind is p.VAR_POSITIONAL for p in signature.parameters.values()) or not required:
         raise TypeError(f"backprop_test: cannot tell how many tensors {_name(func)} takes; pass nargs= or inputs=")
     return len(required)
