@@ -18,6 +18,7 @@ entry J[o, i] changes component i of v^T J unless v happens to cancel it, which 
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -287,7 +288,7 @@ def _format_failure(header: str, what: str, analytic: np.ndarray, numerical: np.
         hints = ["compare backward with the derivative of forward term by term: is the incoming gradient "
                  "multiplied in, is the right saved value used (x or the output y), is every sign right?"]
     lines.append("  hints:")
-    lines += [f"    - {hint}" for hint in hints]
+    lines += [textwrap.fill(hint, width=100, initial_indent="    - ", subsequent_indent="      ") for hint in hints]
     return "\n".join(lines)
 
 
@@ -309,10 +310,10 @@ def _kink_hint(evaluator: _Float64Evaluator, i: int, j: int, weights: list[np.nd
     small, _, _ = gap(eps / 10)
     if big > max(atol, 1e-8) and not 3 < big / max(small, _TINY) < 30:
         x = float(evaluator.work[i].reshape(-1)[j])  # type: ignore[union-attr]
-        return (f"f is not differentiable within eps of this element (value {_fmt(x)}): the slope from the left "
-                f"is {_fmt(left)}, from the right {_fmt(right)}. Central differences straddle the kink (relu or "
-                "abs at 0, max/min with a tie, clip at a bound): test away from such points, e.g. "
-                "strategies.tensors(avoid=(0.0,)) or min_gap=")
+        return (f"f is not differentiable within eps of this element (value {_fmt(x)}): the slope of <v, f> "
+                f"from the left is {_fmt(left)}, from the right {_fmt(right)}. Central differences straddle the "
+                "kink (relu or abs at 0, max/min with a tie, clip at a bound): test away from such points, e.g. "
+                "with strategies.tensors(avoid=(0.0,)) or min_gap=...")
     return None
 
 
