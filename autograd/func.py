@@ -131,6 +131,14 @@ def _grads(outputs: Sequence[Tensor], wrt: Sequence[Tensor], grad_outputs: Seque
     return _zeros_for_unused(grads, wrt)
 
 
+def _shaped_like(value: Any, like: Tensor, what: str, like_name: str) -> Tensor:
+    """`value` as a tensor of `like`'s dtype, which must have `like`'s shape (a cotangent or a vector)."""
+    tensor = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, dtype=like.dtype))
+    if tensor.shape != like.shape:
+        raise ShapeError(f"{what} has shape {tensor.shape}, but {like_name} has shape {like.shape}")
+    return tensor
+
+
 def _value(out: Tensor, nested: bool) -> Tensor:
     """The function's value, still in the graph only when someone is differentiating through it."""
     return out if nested else out.detach()
@@ -274,12 +282,8 @@ def vjp(f: Callable[..., Any], *inputs: Any) -> tuple[Any, Callable[..., tuple[T
         items = list(cotangent) if several else [cotangent]
         if len(items) != len(outputs):
             raise ValueError(f"vjp: got {len(items)} cotangents for {len(outputs)} outputs")
-        gouts = []
-        for k, (v, out) in enumerate(zip(items, outputs, strict=True)):
-            v = v if isinstance(v, Tensor) else Tensor._wrap(np.asarray(v, dtype=out.dtype))
-            if v.shape != out.shape:
-                raise ShapeError(f"vjp: cotangent {k} has shape {v.shape}, but output {k} has shape {out.shape}")
-            gouts.append(v)
+        gouts = [_shaped_like(v, out, f"vjp: cotangent {k}", f"output {k}") for k, (v, out) in
+                 enumerate(zip(items, outputs, strict=True))]
         return _grads(outputs, new_args, gouts, create_graph=nested, retain_graph=True)
 
     values = tuple(_value(out, nested) for out in outputs)
@@ -306,11 +310,7 @@ def hvp(f: Callable[..., Any], inputs: Any, v: Any) -> tuple[Tensor, Any]:
             raise ShapeError(f"hvp: the function must return a single value, got shape {out.shape}")
         nested = _record_backward(outer, [out], new_args)
         first = _grads([out], new_args, None, create_graph=True)
-    vectors = []
-    for k, (vec, x) in enumerate(zip(vs, new_args, strict=True)):
-        vec = vec if isinstance(vec, Tensor) else Tensor._wrap(np.asarray(vec, dtype=x.dtype))
-        if vec.shape != x.shape:
-            raise ShapeError(f"hvp: v {k} has shape {vec.shape}, but input {k} has shape {x.shape}")
-        vectors.append(vec)
+    vectors = [_shaped_like(vec, x, f"hvp: v {k}", f"input {k}") for k, (vec, x) in
+               enumerate(zip(vs, new_args, strict=True))]
     products = _grads(list(first), new_args, vectors, create_graph=nested)
     return _value(out, nested), (products if several else products[0])

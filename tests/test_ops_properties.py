@@ -124,29 +124,33 @@ test_cast_roundtrip = backprop_test(
 )
 
 # ---------------------------------------------------------------------- reductions
-keepdims = st.booleans()
+def reductions(**tensor_options):
+    """(x, axis, keepdims) for a reduction: axis None, an int or a tuple; keepdims True or False."""
+    return st.tuples(ags.tensors_and_axes(**tensor_options), st.booleans()).map(lambda t: (*t[0], t[1]))
+
+
 test_sum = backprop_test(
     lambda x, axis, keep: x.sum(axis, keep), lambda x, axis, keep: np.sum(x, axis, keepdims=keep),
-    inputs=st.tuples(ags.tensors_and_axes(), keepdims).map(lambda t: (*t[0], t[1])),
+    inputs=reductions(),
     second_order=True, max_examples=SECOND_ORDER_EXAMPLES,
 )
 test_mean = backprop_test(
     lambda x, axis, keep: x.mean(axis, keep), lambda x, axis, keep: np.mean(x, axis, keepdims=keep),
-    inputs=st.tuples(ags.tensors_and_axes(), keepdims).map(lambda t: (*t[0], t[1])),
+    inputs=reductions(),
 )
 test_var = backprop_test(
     lambda x, axis, keep: x.var(axis, keep), lambda x, axis, keep: np.var(x, axis, keepdims=keep),
-    inputs=st.tuples(ags.tensors_and_axes(), keepdims).map(lambda t: (*t[0], t[1])),
+    inputs=reductions(),
     second_order=True, max_examples=SECOND_ORDER_EXAMPLES,
 )
 # max / min: distinct elements at least 1/64 apart, so no two tie within the finite-difference step.
 test_max = backprop_test(
     lambda x, axis, keep: x.max(axis, keep), lambda x, axis, keep: np.max(x, axis, keepdims=keep),
-    inputs=st.tuples(ags.tensors_and_axes(min_gap=1 / 64), keepdims).map(lambda t: (*t[0], t[1])),
+    inputs=reductions(min_gap=1 / 64),
 )
 test_min = backprop_test(
     lambda x, axis, keep: ag.ops.min(x, axis, keep), lambda x, axis, keep: np.min(x, axis, keepdims=keep),
-    inputs=st.tuples(ags.tensors_and_axes(min_gap=1 / 64), keepdims).map(lambda t: (*t[0], t[1])),
+    inputs=reductions(min_gap=1 / 64),
 )
 
 
@@ -156,7 +160,7 @@ def logsumexp_reference(x, axis, keep):
 
 test_logsumexp = backprop_test(
     lambda x, axis, keep: ag.logsumexp(x, axis, keep), logsumexp_reference,
-    inputs=st.tuples(ags.tensors_and_axes(), keepdims).map(lambda t: (*t[0], t[1])),
+    inputs=reductions(),
     second_order=True, max_examples=SECOND_ORDER_EXAMPLES,
 )
 

@@ -119,3 +119,13 @@ def test_tensor_tuples_for_matmul_and_reductions(ab, x_axis, y_axis):
     np.sum(x.data, axis=axis)
     y, single = y_axis
     assert isinstance(single, int) and -y.ndim <= single < y.ndim
+
+
+def test_pytest_plugin_registers_deterministic_profiles():
+    from hypothesis import settings as hypothesis_settings
+
+    for name in ("dev", "ci"):
+        profile = hypothesis_settings.get_profile(name)
+        assert profile.derandomize and profile.deadline is None
+    assert not hypothesis_settings.get_profile("thorough").derandomize
+    assert hypothesis_settings.get_profile("thorough").max_examples == 1000
