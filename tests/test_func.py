@@ -188,3 +188,20 @@ def test_hvp_with_several_inputs():
     np.testing.assert_allclose(hy.data, [2.0, 0.0])
     with pytest.raises(ShapeError, match="v 0 has shape"):
         func.hvp(f, (x, y), (np.ones(3), np.ones(2)))
+
+
+def test_hessian_and_jacobian_match_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x0, w0 = rng.standard_normal(3), rng.standard_normal((3, 2))
+
+    def ours(x):
+        return ((x @ Tensor(w0)).tanh() ** 2).sum() + (x.exp() * x).sum()
+
+    def theirs(x):
+        return ((x @ torch.from_numpy(w0)).tanh() ** 2).sum() + (x.exp() * x).sum()
+
+    expected = torch.autograd.functional.hessian(theirs, torch.from_numpy(x0)).numpy()
+    np.testing.assert_allclose(func.hessian(ours)(x0).data, expected, rtol=1e-10, atol=1e-12)
+    jac = torch.autograd.functional.jacobian(lambda x: (x @ torch.from_numpy(w0)).sigmoid(), torch.from_numpy(x0))
+    np.testing.assert_allclose(func.jacobian(lambda x: (x @ Tensor(w0)).sigmoid())(x0).data, jac.numpy(), rtol=1e-10)
