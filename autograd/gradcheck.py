@@ -86,14 +86,14 @@ class _Float64Evaluator:
             else:
                 args.append(array.copy())
         with mode.no_grad():
-            return [np.asarray(a, dtype=np.float64) for a in _output_arrays(self.f(*args))]
+            return _output_arrays(self.f(*args))
 
     def loss(self, weights: Sequence[np.ndarray | None]) -> float:
         """<v, f(x)> summed over the outputs, in float64 (outputs with weight None are skipped)."""
         total = 0.0
         for out, v in zip(self(), weights, strict=True):
             if v is not None:
-                total += float(np.sum(v * out))
+                total += float(np.sum(v * out.astype(np.float64)))
         return total
 
     def partial(self, i: int, flat_index: int, weights: Sequence[np.ndarray | None], step: float) -> float:
@@ -131,7 +131,9 @@ def _as_weights(grad_output: Any, outputs: list[np.ndarray], op: str) -> list[np
     """The upstream gradient for each output, float64; ones when not given (the gradient of a sum)."""
     if grad_output is None:
         return [np.ones(o.shape) if o.dtype.kind == "f" else None for o in outputs]
-    items = list(grad_output) if isinstance(grad_output, (tuple, list)) and len(outputs) > 1 else [grad_output]
+    # A tuple holds one gradient per output; a list is one too when there are several outputs, else data.
+    per_output = isinstance(grad_output, tuple) or (isinstance(grad_output, list) and len(outputs) > 1)
+    items = list(grad_output) if per_output else [grad_output]
     if len(items) != len(outputs):
         raise ValueError(f"{op}: got {len(items)} grad_outputs for {len(outputs)} outputs")
     weights: list[np.ndarray | None] = []

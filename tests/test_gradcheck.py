@@ -266,3 +266,12 @@ def test_numerical_grad_leaves_inputs_untouched():
 def test_numerical_grad_rejects_upstream_gradient_of_wrong_shape():
     with pytest.raises(ValueError, match=r"grad_output 0 has shape \(3,\), but output 0 has shape \(2,\)"):
         numerical_grad(lambda t: t * 2.0, f64([1.0, 2.0]), grad_output=np.ones(3))
+
+
+def test_given_upstream_gradients_and_non_float_outputs():
+    x = f64([1.0, 2.0])
+    assert gradcheck(lambda t: t * t, (x,), grad_outputs=(np.array([1.0, -2.0]),))  # a tuple: one per output
+    assert gradcheck(lambda t: t * t, (x,), grad_outputs=np.array([1.0, -2.0]))
+    assert gradcheck(lambda t: (t * t, t > 1.5), (x,))  # the bool output carries no gradient
+    (g,) = numerical_grad(lambda t: (t * t, t > 1.5), x)
+    np.testing.assert_allclose(g, [2.0, 4.0], rtol=1e-8)
