@@ -9,7 +9,9 @@
 
 The pieces: `Tensor` (tensor.py) holds data and the node that made it; `Function` (function.py) is the
 base of every differentiable op, whose primitives live in `autograd.functions`; `graph.py` runs the
-backward pass in topological order; `mode.py` has `no_grad`.
+backward pass in topological order; `mode.py` has `no_grad`. To test gradients: `gradcheck.py`
+(`gradcheck`, `gradgradcheck`, `numerical_grad`), `func` (JAX-style `grad`, `jacobian`, `hessian`, ...)
+and `autograd.testing` (hypothesis strategies and one-line property tests; see docs/testing.md).
 """
 
 from autograd import func  # JAX-style transforms: autograd.func.grad, jacobian, hessian, vjp, hvp
