@@ -17,6 +17,7 @@ produced that input (with the output index), at a leaf tensor, or at None when t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -82,14 +83,6 @@ def _seed_grad(output: Tensor, grad: Any) -> Tensor:
     return grad
 
 
-def _accumulate(existing: Tensor | None, new: Tensor, create_graph: bool) -> Tensor:
-    if existing is None:
-        return new
-    if create_graph:
-        return existing + new
-    return Tensor._wrap(existing.data + new.data)
-
-
 def run_backward(
     outputs: Sequence[Tensor],
     grad_outputs: Sequence[Any],
@@ -98,39 +91,49 @@ def run_backward(
     inputs: Sequence[Tensor] | None = None,
     allow_unused: bool = False,
 ) -> tuple[Tensor | None, ...] | None:
-    """Backpropagate from `outputs`. With `inputs`, return their gradients instead of touching `.grad`."""
+    """Backpropagate from `outputs`. With `inputs`, return their gradients instead of touching `.grad`.
+
+    Scheduling: nodes wait in a heap keyed by their sequence number, and the largest number (the most
+    recently recorded op) runs first. Every consumer of a node's outputs was recorded after it, so by the
+    time a node comes off the heap all the gradients flowing into it have been summed: a topological
+    order, found while walking, with no separate pass over the graph.
+
+    Without `create_graph`, gradients travel as raw ndarrays (Tensors appear only where user code sees
+    them: hooks, `.grad`, the result of `grad()`); with it, they are Tensors and every step is recorded.
+    """
     if retain_graph is None:
         retain_graph = create_graph
     seeds = [_seed_grad(out, g) for out, g in zip(outputs, grad_outputs, strict=True)]
+    use_arrays = not create_graph
 
-    pending: dict[Function, list[Tensor | None]] = {}  # node -> summed gradient of each of its outputs
+    pending: dict[Function, list[Any]] = {}  # node -> summed gradient of each of its outputs
+    heap: list[tuple[int, Function]] = []  # (-sequence number, node): latest node first
     leaf_grads: dict[int, list[Any]] = {}  # id(leaf) -> [leaf, summed gradient]
     handed_out: set[int] = set()  # gradient arrays already referenced elsewhere: copy before storing
 
-    def send(target: Any, slot: int, grad: Tensor) -> None:
-        if isinstance(target, Function):
-            buffer = pending.get(target)
-            if buffer is None:
-                buffer = pending[target] = [None] * target.num_outputs
-            buffer[slot] = _accumulate(buffer[slot], grad, create_graph)
-        else:
-            entry = leaf_grads.get(id(target))
-            if entry is None:
-                leaf_grads[id(target)] = [target, grad]
-            else:
-                entry[1] = _accumulate(entry[1], grad, create_graph)
-
     for out, seed in zip(outputs, seeds, strict=True):
         handed_out.add(id(seed.data))
-        if out.grad_fn is None:
-            send(out, 0, seed)
-        else:
-            send(out.grad_fn, out._output_index, seed)
+        grad = seed.data if use_arrays else seed
+        node = out.grad_fn
+        if node is None:
+            entry = leaf_grads.get(id(out))
+            if entry is None:
+                leaf_grads[id(out)] = [out, grad]
+            else:
+                entry[1] = entry[1] + grad
+            continue
+        buffer = pending.get(node)
+        if buffer is None:
+            buffer = pending[node] = [None] * node.num_outputs
+            heappush(heap, (-node.sequence_number, node))
+        slot = out._output_index
+        buffer[slot] = grad if buffer[slot] is None else buffer[slot] + grad
 
     # grad(): the gradients asked for, and only the part of the graph that leads to them.
-    captured: list[Tensor | None] = []
+    captured: list[Any] = []
     leaf_targets: dict[int, int] = {}
     node_targets: dict[tuple[Function, int], int] = {}
+    needed: set[Function] | None = None
     if inputs is not None:
         captured = [None] * len(inputs)
         for i, tensor in enumerate(inputs):
@@ -140,56 +143,79 @@ def run_backward(
                 leaf_targets[id(tensor)] = i
             else:
                 node_targets[(tensor.grad_fn, tensor._output_index)] = i
+        needed = _nodes_leading_to(topological_order(list(pending)), leaf_targets, node_targets)
+    flags = _state.flags
+    anomaly = flags.anomaly_enabled
 
-    order = topological_order(node for node in pending)
-    needed = _nodes_leading_to(order, leaf_targets, node_targets) if inputs is not None else None
-    anomaly = _state.anomaly_enabled
-
-    previous_mode = _state.grad_enabled
-    _state.grad_enabled = create_graph  # record the backward pass only when asked to
+    previous_mode, previous_arrays = flags.grad_enabled, flags.arrays_in_backward
+    flags.grad_enabled = create_graph  # record the backward pass only when asked to
+    flags.arrays_in_backward = use_arrays
     # Infinite local derivatives (sqrt or log at 0) are real answers, not bugs: like PyTorch we do not
     # warn; detect_anomaly() is the tool that finds where a NaN or Inf gradient comes from.
     errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
     errstate.__enter__()
     try:
-        for node in order:
-            grads = pending.pop(node, None)
-            if grads is None or (needed is not None and node not in needed):
+        while heap:
+            node = heappop(heap)[1]
+            grads = pending.pop(node)
+            if needed is not None and node not in needed:
                 if not retain_graph:
                     node.release()
                 continue
-            _prepare_output_grads(node, grads, handed_out, create_graph)
-            if node_targets:
-                for slot, g in enumerate(grads):
-                    index = node_targets.get((node, slot))
-                    if index is not None:
-                        captured[index] = g
-            input_grads = node.backward(*grads)
-            if type(input_grads) is not tuple:
-                input_grads = (input_grads,)
+            if node._hooks or node._retained or node_targets or (
+                    len(grads) > 1 and any(g is None for g in grads)):
+                _prepare_output_grads(node, grads, handed_out, use_arrays, node_targets, captured)
+            if use_arrays and not node.array_backward:  # a user's Function: backward expects Tensors
+                input_grads = node.backward(*[Tensor._wrap(g) for g in grads])
+            else:
+                input_grads = node.backward(*grads)
             edges = node.next_edges
-            if len(input_grads) != len(edges):
-                input_grads = _check_grad_count(node, input_grads)
-            for i, edge in enumerate(edges):
-                g = input_grads[i]
+            if type(input_grads) is not tuple or len(input_grads) != len(edges):
+                input_grads = _as_grad_tuple(node, input_grads)
+            for edge, g, shape, dtype in zip(edges, input_grads, node.input_shapes, node.input_dtypes, strict=True):
                 if edge is None or g is None:
                     continue
-                g = _fit_to_input(node, i, g)
+                # The shared chain-rule step: bring the gradient to its input's type, shape and dtype.
+                if use_arrays:
+                    if type(g) is not np.ndarray:
+                        g = g.data if isinstance(g, Tensor) else np.asarray(g)
+                elif not isinstance(g, Tensor):
+                    g = Tensor._wrap(np.asarray(g))
+                if g.shape != shape:
+                    g = _sum_to_input(node, edge, g)
+                if g.dtype is not dtype and g.dtype != dtype:
+                    g = g.astype(dtype)
                 if anomaly:
-                    _check_finite(node, i, g)
-                send(edge[0], edge[1], g)
-            if not retain_graph:
+                    _check_finite(node, edge, g)
+                target, slot = edge
+                if isinstance(target, Function):
+                    buffer = pending.get(target)
+                    if buffer is None:
+                        buffer = pending[target] = [None] * target.num_outputs
+                        buffer[slot] = g
+                        heappush(heap, (-target.sequence_number, target))
+                    else:
+                        buffer[slot] = g if buffer[slot] is None else buffer[slot] + g
+                else:
+                    entry = leaf_grads.get(id(target))
+                    if entry is None:
+                        leaf_grads[id(target)] = [target, g]
+                    else:
+                        entry[1] = entry[1] + g
+            if not retain_graph and node._saved is not None:
                 node.release()
     finally:
         errstate.__exit__(None, None, None)
-        _state.grad_enabled = previous_mode
+        flags.grad_enabled, flags.arrays_in_backward = previous_mode, previous_arrays
 
     for leaf, g in leaf_grads.values():
+        if use_arrays:
+            g = Tensor._wrap(g)
         if leaf._hooks:
             for hook in list(leaf._hooks):
                 replacement = hook(g)
                 if replacement is not None:
-                    g = replacement
+                    g = replacement if isinstance(replacement, Tensor) else Tensor._wrap(np.asarray(replacement))
         if inputs is not None:
             index = leaf_targets.get(id(leaf))
             if index is not None:
@@ -208,8 +234,11 @@ def run_backward(
     return tuple(captured)
 
 
-def _check_grad_count(node: Function, input_grads: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Backward may omit trailing gradients for non-tensor arguments (axis, constants): pad with None."""
+def _as_grad_tuple(node: Function, input_grads: Any) -> tuple[Any, ...]:
+    """Backward's result as one gradient per input: a single gradient becomes a 1-tuple, and trailing
+    gradients for non-tensor arguments (axis, constants) may be omitted: they are padded with None."""
+    if type(input_grads) is not tuple:
+        input_grads = (input_grads,)
     edges = node.next_edges
     if len(input_grads) > len(edges) or any(e is not None for e in edges[len(input_grads):]):
         raise GraphError(
@@ -237,49 +266,68 @@ def _nodes_leading_to(order: list[Function], leaf_targets: dict[int, int],
     return needed
 
 
-def _prepare_output_grads(node: Function, grads: list[Tensor | None], handed_out: set[int],
-                          create_graph: bool) -> None:
-    """Fill missing output gradients with zeros, run tensor hooks, and keep retained gradients."""
+def _prepare_output_grads(node: Function, grads: list[Any], handed_out: set[int], use_arrays: bool,
+                          node_targets: dict[tuple[Function, int], int], captured: list[Any]) -> None:
+    """Fill missing output gradients with zeros, run tensor hooks, keep retained and requested gradients.
+
+    Gradients travel as ndarrays when `use_arrays`; hooks, `.grad` and `grad()` results get Tensors.
+    """
+    def as_tensor(g: Any) -> Tensor:
+        return Tensor._wrap(g) if use_arrays else g
+
+    def from_user(g: Any) -> Any:
+        if use_arrays:
+            return g.data if isinstance(g, Tensor) else np.asarray(g)
+        return g if isinstance(g, Tensor) else Tensor._wrap(np.asarray(g))
+
     for slot, g in enumerate(grads):
         if g is None:  # an output of a multi-output op that nothing used
             shape, dtype = node.output_specs[slot]
-            grads[slot] = Tensor._wrap(np.zeros(shape, dtype=dtype))
+            grads[slot] = from_user(np.zeros(shape, dtype=dtype))
     if node._hooks:
         for slot, hooks in node._hooks.items():
             for hook in list(hooks):
-                replacement = hook(grads[slot])
+                replacement = hook(as_tensor(grads[slot]))
                 if replacement is not None:
-                    grads[slot] = replacement if isinstance(replacement, Tensor) else Tensor._wrap(
-                        np.asarray(replacement))
+                    grads[slot] = from_user(replacement)
     if node._retained:
         for slot, ref in node._retained.items():
             tensor = ref()
             if tensor is not None:
-                handed_out.add(id(grads[slot].data))
-                tensor.grad = _accumulate(tensor.grad, grads[slot], create_graph)
+                g = as_tensor(grads[slot])
+                handed_out.add(id(g.data))
+                tensor.grad = g if tensor.grad is None else (
+                    tensor.grad + g if not use_arrays else Tensor._wrap(tensor.grad.data + g.data))
+    if node_targets:
+        for slot, g in enumerate(grads):
+            index = node_targets.get((node, slot))
+            if index is not None:
+                handed_out.add(id(g.data) if isinstance(g, Tensor) else id(g))
+                captured[index] = as_tensor(g)
 
 
-def _fit_to_input(node: Function, i: int, g: Any) -> Tensor:
-    """Bring a gradient to its input's shape (undo broadcasting) and dtype: the shared chain-rule step."""
-    shape, dtype = node.input_shapes[i], node.input_dtypes[i]
-    if not isinstance(g, Tensor):
-        g = Tensor._wrap(np.asarray(g, dtype=dtype))
-    if g.data.shape != shape:
-        try:
-            g = sum_to(g, shape)
-        except ShapeError:
-            raise ShapeError(
-                f"{node.name}.backward returned a gradient of shape {g.shape} for input {i}, "
-                f"whose shape is {shape}"
-            ) from None
-    if g.data.dtype != dtype:
-        g = g.astype(dtype)
-    return g
+def _sum_to_input(node: Function, edge: tuple[Any, int], g: Any) -> Any:
+    """Undo broadcasting: sum a gradient (array or Tensor) back to the shape of the input behind `edge`."""
+    i = _input_index(node, edge)
+    shape = node.input_shapes[i]
+    try:
+        return sum_to(g, shape)
+    except ShapeError:
+        raise ShapeError(
+            f"{node.name}.backward returned a gradient of shape {g.shape} for input {i}, "
+            f"whose shape is {shape}"
+        ) from None
 
 
-def _check_finite(node: Function, i: int, g: Tensor) -> None:
-    if np.all(np.isfinite(g.data)):
+def _input_index(node: Function, edge: tuple[Any, int]) -> int:
+    """Which input an edge belongs to (found by identity: Tensors compare elementwise)."""
+    return next(i for i, e in enumerate(node.next_edges) if e is edge)
+
+
+def _check_finite(node: Function, edge: tuple[Any, int], g: Any) -> None:
+    if np.all(np.isfinite(g.data if isinstance(g, Tensor) else g)):
         return
+    i = _input_index(node, edge)
     where = node.creation_trace or "(created outside detect_anomaly(), so its origin was not recorded)\n"
     raise GraphError(
         f"detect_anomaly: {node.name}.backward produced NaN or Inf in the gradient of input {i} "

@@ -112,44 +112,44 @@ def pow(a: Any, exponent: Any) -> Tensor:  # noqa: A001 - mirrors torch.pow
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product with NumPy semantics (1-D operands, batched and broadcast batch dimensions)."""
     a, b = _binary(a, b, "matmul")
-    return MatMul.apply(a, b)
+    return MatMul.apply_binary(a, b)
 
 
 # ---------------------------------------------------------------------- elementwise
 def exp(x: Any) -> Tensor:
-    return Exp.apply(as_tensor_arg(x, "exp"))
+    return Exp.apply_unary(as_tensor_arg(x, "exp"))
 
 
 def log(x: Any) -> Tensor:
     """Natural logarithm (log of 0 is -inf and of a negative number nan, as in NumPy, without warnings)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return Log.apply(as_tensor_arg(x, "log"))
+        return Log.apply_unary(as_tensor_arg(x, "log"))
 
 
 def sqrt(x: Any) -> Tensor:
     with np.errstate(invalid="ignore"):
-        return Sqrt.apply(as_tensor_arg(x, "sqrt"))
+        return Sqrt.apply_unary(as_tensor_arg(x, "sqrt"))
 
 
 def abs(x: Any) -> Tensor:  # noqa: A001 - mirrors np.abs / torch.abs
-    return Abs.apply(as_tensor_arg(x, "abs"))
+    return Abs.apply_unary(as_tensor_arg(x, "abs"))
 
 
 def tanh(x: Any) -> Tensor:
-    return Tanh.apply(as_tensor_arg(x, "tanh"))
+    return Tanh.apply_unary(as_tensor_arg(x, "tanh"))
 
 
 def sigmoid(x: Any) -> Tensor:
     """1 / (1 + exp(-x)), stable for any input (see `autograd.functions.elementwise.Sigmoid`)."""
-    return Sigmoid.apply(as_tensor_arg(x, "sigmoid"))
+    return Sigmoid.apply_unary(as_tensor_arg(x, "sigmoid"))
 
 
 def relu(x: Any) -> Tensor:
-    return ReLU.apply(as_tensor_arg(x, "relu"))
+    return ReLU.apply_unary(as_tensor_arg(x, "relu"))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
-    return LeakyReLU.apply(as_tensor_arg(x, "leaky_relu"), float(negative_slope))
+    return LeakyReLU.apply_binary(as_tensor_arg(x, "leaky_relu"), float(negative_slope))
 
 
 def clip(x: Any, lo: Any = None, hi: Any = None) -> Tensor:
@@ -164,13 +164,13 @@ def clip(x: Any, lo: Any = None, hi: Any = None) -> Tensor:
 def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise maximum; where a == b the gradient is split equally."""
     a, b = _binary(a, b, "maximum")
-    return Maximum.apply(a, b)
+    return Maximum.apply_binary(a, b)
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise minimum; where a == b the gradient is split equally."""
     a, b = _binary(a, b, "minimum")
-    return Minimum.apply(a, b)
+    return Minimum.apply_binary(a, b)
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
@@ -203,7 +203,7 @@ def cast(x: Any, dtype: Any) -> Tensor:
     if target == x.dtype:
         return x
     if target.kind == "f" and x.dtype.kind == "f":
-        return Cast.apply(x, target)
+        return Cast.apply_binary(x, target)
     return Tensor._wrap(x.data.astype(target))
 
 
@@ -268,13 +268,13 @@ def _one_axis(x: Tensor, axis: int, op: str) -> int:
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """exp(x) / sum(exp(x)) along `axis`, stable for large inputs."""
     x = as_tensor_arg(x, "softmax")
-    return Softmax.apply(x, _one_axis(x, axis, "softmax"))
+    return Softmax.apply_binary(x, _one_axis(x, axis, "softmax"))
 
 
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """x - logsumexp(x) along `axis`, stable for large inputs (prefer it to log(softmax(x)))."""
     x = as_tensor_arg(x, "log_softmax")
-    return LogSoftmax.apply(x, _one_axis(x, axis, "log_softmax"))
+    return LogSoftmax.apply_binary(x, _one_axis(x, axis, "log_softmax"))
 
 
 # ---------------------------------------------------------------------- shapes
@@ -288,7 +288,7 @@ def reshape(x: Any, shape: Any) -> Tensor:
         x.size != known if -1 not in shape else (known == 0 or x.size % known != 0)
     ):
         raise ShapeError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) to {shape}")
-    return Reshape.apply(x, shape)
+    return Reshape.apply_binary(x, shape)
 
 
 def flatten(x: Any, start_axis: int = 0) -> Tensor:
@@ -309,7 +309,7 @@ def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
             raise ShapeError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
     elif x.ndim < 2:
         return x
-    return Transpose.apply(x, axes)
+    return Transpose.apply_binary(x, axes)
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
@@ -354,7 +354,7 @@ def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
         ok = False
     if not ok:
         raise ShapeError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
-    return BroadcastTo.apply(x, shape)
+    return BroadcastTo.apply_binary(x, shape)
 
 
 def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
@@ -392,7 +392,7 @@ def getitem(x: Any, index: Any) -> Tensor:
     x = as_tensor_arg(x, "getitem")
     index = to_index(index)
     try:
-        return GetItem.apply(x, index)
+        return GetItem.apply_binary(x, index)
     except IndexError as error:
         raise IndexError(f"getitem: index {index!r} is invalid for a tensor of shape {x.shape}: {error}") from None
 

@@ -35,7 +35,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_output_index", "_version", "name",
-                 "_hooks", "__weakref__")
+                 "_hooks", "_modified_at", "__weakref__")
 
     # NumPy must not treat a Tensor as an array in `ndarray + Tensor`: returning NotImplemented from
     # NumPy's side lets Python call our reflected operator, so the result is a Tensor in the graph.
@@ -50,7 +50,8 @@ class Tensor:
         self.requires_grad = False
         self.grad_fn = None
         self._output_index = 0
-        self._version = 0
+        self._version = 0  # how many times it was modified in place
+        self._modified_at = 0  # the graph's sequence number at the last in-place change (see function.py)
         self.name = name
         self._hooks: list[Any] | None = None
         if requires_grad:
@@ -67,6 +68,7 @@ class Tensor:
         t.grad_fn = None
         t._output_index = 0
         t._version = 0
+        t._modified_at = 0
         t.name = None
         t._hooks = None
         return t
@@ -81,6 +83,7 @@ class Tensor:
         t.grad_fn = node if t.requires_grad else None
         t._output_index = index
         t._version = 0
+        t._modified_at = 0
         t.name = None
         t._hooks = None
         return t
@@ -241,56 +244,88 @@ class Tensor:
 
     # ------------------------------------------------------------------ arithmetic operators
     def __add__(self, other: Any) -> Tensor:
+        if type(other) is float or type(other) is int:
+            dtype = self.data.dtype
+            if dtype.kind == "f":
+                return _arith.Add.apply_binary(self, _constant(other, dtype))
         other = _operand(other, self)
         if other is NotImplemented:
             return NotImplemented
-        return _arith.Add.apply(self, other)
+        return _arith.Add.apply_binary(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
+        if type(other) is float or type(other) is int:
+            dtype = self.data.dtype
+            if dtype.kind == "f":
+                return _arith.Add.apply_binary(_constant(other, dtype), self)
         other = _operand(other, self)
         if other is NotImplemented:
             return NotImplemented
-        return _arith.Add.apply(other, self)
+        return _arith.Add.apply_binary(other, self)
 
     def __sub__(self, other: Any) -> Tensor:
+        if type(other) is float or type(other) is int:
+            dtype = self.data.dtype
+            if dtype.kind == "f":
+                return _arith.Sub.apply_binary(self, _constant(other, dtype))
         other = _operand(other, self)
         if other is NotImplemented:
             return NotImplemented
-        return _arith.Sub.apply(self, other)
+        return _arith.Sub.apply_binary(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
+        if type(other) is float or type(other) is int:
+            dtype = self.data.dtype
+            if dtype.kind == "f":
+                return _arith.Sub.apply_binary(_constant(other, dtype), self)
         other = _operand(other, self)
         if other is NotImplemented:
             return NotImplemented
-        return _arith.Sub.apply(other, self)
+        return _arith.Sub.apply_binary(other, self)
 
     def __mul__(self, other: Any) -> Tensor:
+        if type(other) is float or type(other) is int:
+            dtype = self.data.dtype
+            if dtype.kind == "f":
+                return _arith.Mul.apply_binary(self, _constant(other, dtype))
         other = _operand(other, self)
         if other is NotImplemented:
             return NotImplemented
-        return _arith.Mul.apply(self, other)
+        return _arith.Mul.apply_binary(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
+        if type(other) is float or type(other) is int:
+            dtype = self.data.dtype
+            if dtype.kind == "f":
+                return _arith.Mul.apply_binary(_constant(other, dtype), self)
         other = _operand(other, self)
         if other is NotImplemented:
             return NotImplemented
-        return _arith.Mul.apply(other, self)
+        return _arith.Mul.apply_binary(other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
+        if type(other) is float or type(other) is int:
+            dtype = self.data.dtype
+            if dtype.kind == "f":
+                return _arith.Div.apply_binary(self, _constant(other, dtype))
         other = _operand(other, self)
         if other is NotImplemented:
             return NotImplemented
-        return _arith.Div.apply(self, other)
+        return _arith.Div.apply_binary(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
+        if type(other) is float or type(other) is int:
+            dtype = self.data.dtype
+            if dtype.kind == "f":
+                return _arith.Div.apply_binary(_constant(other, dtype), self)
         other = _operand(other, self)
         if other is NotImplemented:
             return NotImplemented
-        return _arith.Div.apply(other, self)
+        return _arith.Div.apply_binary(other, self)
 
     def __pow__(self, exponent: Any) -> Tensor:
         if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
-            return _arith.PowConstant.apply(self, exponent)
+            return _arith.PowConstant.apply_binary(self, exponent)
         other = _operand(exponent, self)
         if other is NotImplemented:
             return NotImplemented
@@ -306,16 +341,16 @@ class Tensor:
         other = _operand(other, self)
         if other is NotImplemented:
             return NotImplemented
-        return _linalg.MatMul.apply(self, other)
+        return _linalg.MatMul.apply_binary(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
         other = _operand(other, self)
         if other is NotImplemented:
             return NotImplemented
-        return _linalg.MatMul.apply(other, self)
+        return _linalg.MatMul.apply_binary(other, self)
 
     def __neg__(self) -> Tensor:
-        return _arith.Neg.apply(self)
+        return _arith.Neg.apply_unary(self)
 
     def __pos__(self) -> Tensor:
         return self
@@ -363,7 +398,7 @@ class Tensor:
     # ------------------------------------------------------------------ in-place updates
     def _check_inplace_allowed(self, op_name: str, other: Tensor | None) -> bool:
         """Return True when the update must be recorded in the graph instead of done on the array."""
-        if not _state.grad_enabled:
+        if not _state.flags.grad_enabled:
             return False
         if self.requires_grad and self.grad_fn is None:
             raise GraphError(
@@ -372,6 +407,11 @@ class Tensor:
                 "optimizers do) or write `x = x + ...` to make a new tensor"
             )
         return self.requires_grad or (other is not None and other.requires_grad)
+
+    def _mark_modified(self) -> None:
+        """Record an in-place change: nodes that saved this tensor before now will refuse to backward."""
+        self._version += 1
+        self._modified_at = _function.stamp_modification()
 
     def _inplace(self, other: Any, ufunc: np.ufunc, op_name: str) -> Tensor:
         other_t = _operand(other, self)
@@ -383,7 +423,7 @@ class Tensor:
             result = _INPLACE_FALLBACK[ufunc](self, other_t)
             self.data, self.grad_fn = result.data, result.grad_fn
             self._output_index, self.requires_grad = result._output_index, result.requires_grad
-            self._version += 1
+            self._mark_modified()
             return self
         target = self.data
         if not target.flags.writeable:  # e.g. a broadcast view: give this tensor its own memory
@@ -399,7 +439,7 @@ class Tensor:
             raise DtypeError(
                 f"{op_name}: cannot update a {self.dtype} tensor in place with {other_t.dtype} values"
             ) from None
-        self._version += 1
+        self._mark_modified()
         return self
 
     def _inplace_assign(self, index: Any, value: Any, op_name: str) -> Tensor:
@@ -421,7 +461,7 @@ class Tensor:
                 f"{op_name}: cannot assign a value of shape {value_t.shape} to index {index!r} of a "
                 f"tensor of shape {self.shape}: {error}"
             ) from None
-        self._version += 1
+        self._mark_modified()
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -541,11 +581,37 @@ class Tensor:
     dot = matmul
 
 
+_constants: dict[np.dtype, dict[float, np.ndarray]] = {}
+
+
+def _constant(value: float, dtype: np.dtype) -> np.ndarray:
+    """A Python number as a read-only 0-d array of a floating tensor's dtype, for the operators' other side.
+
+    Same value and dtype as `_operand` gives (NumPy 2 treats Python scalars as 'weak'), but cached and
+    without a Tensor around it: NumPy multiplies a small array by a 0-d array of its own dtype in about
+    half the time it takes for a Python float, and the backward pass multiplies by it again. Zero (whose
+    sign the cache would lose) and NaN (which never equals itself) are not cached.
+    """
+    cache = _constants.get(dtype)
+    if cache is None:
+        cache = _constants[dtype] = {}
+    array = cache.get(value)
+    if array is None:
+        array = np.array(value, dtype=dtype)
+        array.flags.writeable = False
+        if value == value and value != 0:
+            if len(cache) >= 1024:  # bounded: a program using many distinct constants just starts over
+                cache.clear()
+            cache[value] = array
+    return array
+
+
 def _operand(value: Any, like: Tensor) -> Any:
     """Turn the other operand of a binary operator into a Tensor, or NotImplemented for foreign types.
 
     Python numbers take the dtype of the tensor they meet (a float32 tensor times 0.5 stays float32),
-    following NumPy 2's rule that Python scalars are 'weak'.
+    following NumPy 2's rule that Python scalars are 'weak'. (The arithmetic operators take a shortcut
+    for a Python number meeting a floating tensor: `_constant`.)
     """
     if isinstance(value, Tensor):
         return value
@@ -566,6 +632,7 @@ def _operand(value: Any, like: Tensor) -> Any:
     return NotImplemented
 
 
+from autograd import function as _function  # noqa: E402  (function.py needs the Tensor class defined above)
 from autograd import ops  # noqa: E402  (ops needs the Tensor class defined above)
 from autograd.functions import arithmetic as _arith  # noqa: E402
 from autograd.functions import linalg as _linalg  # noqa: E402

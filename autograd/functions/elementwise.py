@@ -2,7 +2,8 @@
 
 Each backward multiplies the upstream gradient by the local derivative, evaluated elementwise.
 Masks (where relu passes, where clip passes) are constants: their derivative is zero almost everywhere,
-so treating them as constants keeps second-order gradients right.
+so treating them as constants keeps second-order gradients right. Every backward reads the same on NumPy
+arrays and Tensors (with `autograd.functions.dispatch` for `where`), so all set `array_backward = True`.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from autograd.function import Function
+from autograd.functions import dispatch
 
 
 class Exp(Function):
     """y = e**x.  dy/dx = e**x = y, so we keep y, not x."""
+
+    array_backward = True
 
     def forward(self, x):
         y = np.exp(x)
@@ -28,6 +32,8 @@ class Exp(Function):
 class Log(Function):
     """y = ln x.  dy/dx = 1 / x."""
 
+    array_backward = True
+
     def forward(self, x):
         self.save_for_backward(x)
         return np.log(x)
@@ -39,6 +45,8 @@ class Log(Function):
 
 class Sqrt(Function):
     """y = sqrt(x).  dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)."""
+
+    array_backward = True
 
     def forward(self, x):
         y = np.sqrt(x)
@@ -53,6 +61,8 @@ class Sqrt(Function):
 class Abs(Function):
     """y = |x|.  dy/dx = sign(x) (0 at x = 0, as in PyTorch and NumPy's sign)."""
 
+    array_backward = True
+
     def forward(self, x):
         self.sign = np.sign(x)
         return np.abs(x)
@@ -63,6 +73,8 @@ class Abs(Function):
 
 class Tanh(Function):
     """y = tanh x.  dy/dx = 1 - tanh(x)**2 = 1 - y*y."""
+
+    array_backward = True
 
     def forward(self, x):
         y = np.tanh(x)
@@ -81,6 +93,8 @@ class Sigmoid(Function):
     and small values keep full relative precision (no 1 - tanh cancellation).
     """
 
+    array_backward = True
+
     def forward(self, x):
         e = np.exp(-np.abs(x))
         r = 1.0 / (1.0 + e)
@@ -96,19 +110,21 @@ class Sigmoid(Function):
 class ReLU(Function):
     """y = max(x, 0).  dy/dx = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch)."""
 
+    array_backward = True
+
     def forward(self, x):
         y = np.maximum(x, 0)
         self.mask = x > 0
         return y
 
     def backward(self, gy):
-        from autograd import ops
-
-        return ops.where(self.mask, gy, 0.0)
+        return dispatch.where(self.mask, gy, 0.0)
 
 
 class LeakyReLU(Function):
     """y = x if x > 0 else slope * x.  dy/dx = 1 or slope."""
+
+    array_backward = True
 
     def forward(self, x, slope):
         self.mask = x > 0
@@ -116,13 +132,13 @@ class LeakyReLU(Function):
         return np.where(self.mask, x, x * slope)
 
     def backward(self, gy):
-        from autograd import ops
-
-        return ops.where(self.mask, gy, gy * self.slope)
+        return dispatch.where(self.mask, gy, gy * self.slope)
 
 
 class Clip(Function):
     """y = min(max(x, lo), hi).  dy/dx = 1 where lo <= x <= hi (boundaries included, like PyTorch), else 0."""
+
+    array_backward = True
 
     def forward(self, x, lo, hi):
         inside = np.ones(x.shape, dtype=bool)
@@ -134,13 +150,13 @@ class Clip(Function):
         return np.clip(x, lo, hi)
 
     def backward(self, gy):
-        from autograd import ops
-
-        return ops.where(self.inside, gy, 0.0)
+        return dispatch.where(self.inside, gy, 0.0)
 
 
 class Maximum(Function):
     """z = max(a, b) elementwise.  The gradient goes to the larger input; ties split it half and half."""
+
+    array_backward = True
 
     def forward(self, a, b):
         self.a_wins = np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(np.result_type(a, b))
@@ -153,6 +169,8 @@ class Maximum(Function):
 class Minimum(Function):
     """z = min(a, b) elementwise.  The gradient goes to the smaller input; ties split it half and half."""
 
+    array_backward = True
+
     def forward(self, a, b):
         self.a_wins = np.where(a < b, 1.0, np.where(a == b, 0.5, 0.0)).astype(np.result_type(a, b))
         return np.minimum(a, b)
@@ -164,20 +182,22 @@ class Minimum(Function):
 class Where(Function):
     """z = a where cond else b.  dz/da = cond, dz/db = not cond (cond itself gets no gradient)."""
 
+    array_backward = True
+
     def forward(self, cond, a, b):
         self.cond = cond
         return np.where(cond, a, b)
 
     def backward(self, gz):
-        from autograd import ops
-
-        ga = ops.where(self.cond, gz, 0.0) if self.needs_input_grad[1] else None
-        gb = ops.where(self.cond, 0.0, gz) if self.needs_input_grad[2] else None
+        ga = dispatch.where(self.cond, gz, 0.0) if self.needs_input_grad[1] else None
+        gb = dispatch.where(self.cond, 0.0, gz) if self.needs_input_grad[2] else None
         return None, ga, gb
 
 
 class Cast(Function):
     """y = x converted to another dtype.  dy/dx = 1; the gradient is converted back (by the engine)."""
+
+    array_backward = True
 
     def forward(self, x, dtype):
         return x.astype(dtype)

@@ -6,6 +6,7 @@ import numpy as np
 
 from autograd.errors import ShapeError
 from autograd.function import Function
+from autograd.functions import dispatch
 
 
 class MatMul(Function):
@@ -15,6 +16,8 @@ class MatMul(Function):
     missing axis to the gradient, multiplies, and removes it again. Broadcast batch axes are summed back
     by the engine like any other broadcast.
     """
+
+    array_backward = True
 
     def forward(self, a, b):
         if a.ndim == 0 or b.ndim == 0:
@@ -36,9 +39,9 @@ class MatMul(Function):
         a2 = a.reshape(1, -1) if a_vec else a
         b2 = b.reshape(-1, 1) if b_vec else b
         if a_vec:
-            gc = gc.unsqueeze(-2)
+            gc = dispatch.expand_dims(gc, -2)
         if b_vec:
-            gc = gc.unsqueeze(-1)
+            gc = dispatch.expand_dims(gc, -1)
         ga = gb = None
         if self.needs_input_grad[0]:
             ga = gc @ b2.swapaxes(-1, -2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograd.function import Function
+from autograd.functions import dispatch
 
 
 def normalize_axes(axis, ndim: int, op: str) -> tuple[int, ...]:
@@ -36,13 +37,15 @@ def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
 class Sum(Function):
     """y = sum of x over `axes`.  dy/dx = 1 for every element: the gradient is repeated over the axes."""
 
+    array_backward = True
+
     def forward(self, x, axes, keepdims):
         self.input_shape = x.shape
         self.kept = kept_shape(x.shape, axes)
         return np.sum(x, axis=axes, keepdims=keepdims)
 
     def backward(self, gy):
-        return gy.reshape(self.kept).broadcast_to(self.input_shape)
+        return dispatch.broadcast_to(gy.reshape(self.kept), self.input_shape)
 
 
 class Max(Function):
@@ -51,6 +54,8 @@ class Max(Function):
     Splitting ties equally (rather than picking one winner) keeps the gradient symmetric and matches
     the subgradient average; PyTorch's `amax` does the same.
     """
+
+    array_backward = True
 
     reduce = staticmethod(np.max)
 
@@ -78,6 +83,8 @@ class LogSumExp(Function):
     give finite values and gradients.
     """
 
+    array_backward = True
+
     def forward(self, x, axes, keepdims):
         m = np.max(x, axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)  # rows of all -inf (or inf) must not make inf - inf = nan
@@ -90,4 +97,4 @@ class LogSumExp(Function):
 
     def backward(self, gy):
         x, y = self.saved_tensors
-        return gy.reshape(self.kept) * (x - y.reshape(self.kept)).exp()
+        return gy.reshape(self.kept) * dispatch.exp(x - y.reshape(self.kept))

@@ -16,6 +16,8 @@ from autograd.function import Function
 class Reshape(Function):
     """y = x viewed with a new shape.  Backward: reshape the gradient back to x's shape."""
 
+    array_backward = True
+
     def forward(self, x, shape):
         self.input_shape = x.shape
         return x.reshape(shape)
@@ -26,6 +28,8 @@ class Reshape(Function):
 
 class Transpose(Function):
     """y = x with permuted axes.  Backward: permute the gradient with the inverse permutation."""
+
+    array_backward = True
 
     def forward(self, x, axes):
         self.axes = axes
@@ -39,6 +43,8 @@ class Transpose(Function):
 
 class BroadcastTo(Function):
     """y = x broadcast to `shape` (a read-only view).  Backward: sum the gradient back to x's shape."""
+
+    array_backward = True
 
     def forward(self, x, shape):
         self.input_shape = x.shape
@@ -72,6 +78,8 @@ class Repeat(Function):
     Backward: a copied value receives the sum of its copies' gradients (the textbook's Repeat node).
     """
 
+    array_backward = True
+
     def forward(self, x, repeats, axis):
         self.input_shape = x.shape
         self.axis = axis
@@ -101,6 +109,8 @@ class SumSegments(Function):
     The backward of Repeat with uneven counts; its own backward is Repeat, so both are differentiable.
     """
 
+    array_backward = True
+
     def forward(self, x, repeats, axis):
         self.repeats, self.axis = repeats, axis
         ends = np.cumsum(repeats)
@@ -123,6 +133,8 @@ def _is_advanced(index) -> bool:
 class GetItem(Function):
     """y = x[index].  Backward: scatter the gradient into zeros of x's shape, adding where positions repeat."""
 
+    array_backward = True
+
     def forward(self, x, index):
         self.index = index
         self.input_shape = x.shape
@@ -134,6 +146,8 @@ class GetItem(Function):
 
 class IndexAdd(Function):
     """y = zeros(shape); y[index] += x (accumulating repeats, like np.add.at).  Backward: x's gradient is gy[index]."""
+
+    array_backward = True
 
     def forward(self, x, index, shape):
         self.index = index
@@ -150,6 +164,8 @@ class IndexAdd(Function):
 
 class Concatenate(Function):
     """y = concatenate(xs, axis).  Backward: cut the gradient into the pieces' sizes along the axis."""
+
+    array_backward = True
 
     def forward(self, *arrays, axis=0):
         self.axis = axis

@@ -9,10 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from autograd.function import Function
+from autograd.functions import dispatch
 
 
 class Softmax(Function):
     """y = exp(x) / sum(exp(x)) along `axis`.  dL/dx = y * (g - sum(g * y)), the softmax Jacobian-vector product."""
+
+    array_backward = True
 
     def forward(self, x, axis):
         self.axis = axis
@@ -30,6 +33,8 @@ class Softmax(Function):
 class LogSoftmax(Function):
     """y = x - logsumexp(x) along `axis`.  dL/dx = g - softmax(x) * sum(g), with softmax(x) = exp(y)."""
 
+    array_backward = True
+
     def forward(self, x, axis):
         self.axis = axis
         shifted = x - np.max(x, axis=axis, keepdims=True)
@@ -39,4 +44,4 @@ class LogSoftmax(Function):
 
     def backward(self, gy):
         (y,) = self.saved_tensors
-        return gy - y.exp() * gy.sum(axis=self.axis, keepdims=True)
+        return gy - dispatch.exp(y) * gy.sum(axis=self.axis, keepdims=True)
