@@ -19,7 +19,7 @@ from autograd.functions.elementwise import (
     Tanh,
     Where,
 )
-from autograd.functions.linalg import MatMul
+from autograd.functions.linalg import Linear, MatMul
 from autograd.functions.reduction import LogSumExp, Max, Min, Sum
 from autograd.functions.shape import (
     BroadcastTo,
@@ -32,11 +32,11 @@ from autograd.functions.shape import (
     Transpose,
     sum_to,
 )
-from autograd.functions.softmax import LogSoftmax, Softmax
+from autograd.functions.softmax import LogSoftmax, Softmax, SoftmaxCrossEntropy
 
 __all__ = [
     "Abs", "Add", "BroadcastTo", "Cast", "Clip", "Concatenate", "Div", "Exp", "GetItem", "IndexAdd",
-    "LeakyReLU", "Log", "LogSoftmax", "LogSumExp", "MatMul", "Max", "Maximum", "Min", "Minimum", "Mul",
-    "Neg", "Pow", "PowConstant", "ReLU", "Repeat", "Reshape", "Sigmoid", "Softmax", "Sqrt", "Sub", "Sum",
-    "SumSegments", "Tanh", "Transpose", "Where", "sum_to",
+    "LeakyReLU", "Linear", "Log", "LogSoftmax", "LogSumExp", "MatMul", "Max", "Maximum", "Min", "Minimum",
+    "Mul", "Neg", "Pow", "PowConstant", "ReLU", "Repeat", "Reshape", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
+    "Sqrt", "Sub", "Sum", "SumSegments", "Tanh", "Transpose", "Where", "sum_to",
 ]

@@ -1,4 +1,4 @@
-"""Softmax and log-softmax, fused for numerical stability.
+"""Softmax, log-softmax and softmax cross-entropy, fused for numerical stability.
 
 softmax(x) = exp(x - max) / sum(exp(x - max)): subtracting the row maximum changes nothing
 mathematically and keeps exp from overflowing, so logits of +-1000 are fine.
@@ -10,6 +10,7 @@ import numpy as np
 
 from autograd.function import Function
 from autograd.functions import dispatch
+from autograd.tensor import Tensor
 
 
 class Softmax(Function):
@@ -45,3 +46,53 @@ class LogSoftmax(Function):
     def backward(self, gy):
         (y,) = self.saved_tensors
         return gy - dispatch.exp(y) * gy.sum(axis=self.axis, keepdims=True)
+
+
+class SoftmaxCrossEntropy(Function):
+    """loss_i = -log softmax(z_i)[t_i] = logsumexp(z_i) - z_i[t_i] for logits z (N, C) and labels t (N,),
+    then the mean over i (or the sum, or none).  dloss_i/dz_i = softmax(z_i) - onehot(t_i).
+
+    Fused for speed and stability: one exp pass gives both the loss (through the shifted logsumexp, so
+    logits of +-1000 are fine) and the probabilities the gradient needs; no (N, C) log-probability graph,
+    no gather and no scatter-add in backward. With create_graph the gradient is rebuilt from a
+    differentiable softmax of z, so second derivatives are right.
+    """
+
+    array_backward = True
+
+    def forward(self, z, labels, reduction):
+        rows = np.arange(z.shape[0])
+        shifted = z - np.max(z, axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = np.sum(e, axis=1, keepdims=True)
+        losses = np.log(total[:, 0]) - shifted[rows, labels]
+        e /= total  # the probabilities, in place
+        self.labels, self.reduction = labels, reduction
+        self.save_for_backward(z, e)
+        if reduction == "mean":
+            return np.mean(losses)
+        if reduction == "sum":
+            return np.sum(losses)
+        return losses
+
+    def backward(self, g):
+        z, p = self.saved_tensors
+        n = p.shape[0]
+        rows, labels = np.arange(n), self.labels
+        if isinstance(g, Tensor):  # create_graph: (softmax(z) - onehot) written with Tensor ops
+            onehot = np.zeros(p.shape, dtype=p.dtype)
+            onehot[rows, labels] = 1
+            grad = z.softmax(axis=1) - onehot
+        else:
+            grad = p.copy()
+            grad[rows, labels] -= 1
+        if self.reduction == "mean":
+            scale = g * (1.0 / n) if isinstance(g, Tensor) else g / p.dtype.type(n)
+        elif self.reduction == "sum":
+            scale = g
+        else:
+            scale = g.reshape(n, 1)
+        if isinstance(g, Tensor):
+            return grad * scale, None, None
+        grad *= scale
+        return grad, None, None
