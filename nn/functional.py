@@ -34,7 +34,7 @@ REDUCTIONS = ("mean", "sum", "none")
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x @ weight + bias: the affine layer. `weight` has shape (in_features, out_features).
 
-    Backward (from the engine's MatMul and Add): dx = g @ weight.T, dweight = x.T @ g, dbias = g summed
+    Backward (the engine's fused Linear node): dx = g @ weight.T, dweight = x.T @ g, dbias = g summed
     over the batch. The weight is stored (in, out), the way the maths and the textbook's Affine layer
     write it, not (out, in) as PyTorch stores it, so no transpose is needed.
 
@@ -47,8 +47,7 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input of shape {x.shape} does not fit a weight of shape {weight.shape}: the input's last "
             f"dimension must be in_features={weight.shape[0]}"
         )
-    y = x @ weight
-    return y if bias is None else y + bias
+    return autograd.linear(x, weight, bias)  # one fused node; x @ weight + bias for unusual shapes
 
 
 def relu(x: Any) -> Tensor:
@@ -149,20 +148,19 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:  
         x = x.reshape(1, -1)
     if x.ndim != 2:
         raise ShapeError(f"cross_entropy: expected logits of shape (N, C) or (C,), got shape {x.shape}")
-    log_probs = log_softmax(x, axis=1)
     labels = _class_labels_or_none(target, x, "cross_entropy", single)
-    if labels is not None:
-        losses = -log_probs[np.arange(x.shape[0]), labels]
-    else:
-        t = _target(target, x, "cross_entropy")
-        if single and t.ndim == 1:
-            t = t.reshape(1, -1)
-        if t.shape != x.shape:
-            raise ShapeError(
-                f"cross_entropy: target of shape {t.shape} fits neither logits of shape {x.shape} "
-                f"(probabilities, same shape) nor labels of shape ({x.shape[0]},) (integers)"
-            )
-        losses = -(t * log_probs).sum(axis=1)
+    if labels is not None:  # one fused node: loss and (softmax - onehot) gradient from one exp pass
+        loss = autograd.softmax_cross_entropy(x, labels, reduction)
+        return loss.reshape(()) if single and reduction == "none" else loss
+    t = _target(target, x, "cross_entropy")
+    if single and t.ndim == 1:
+        t = t.reshape(1, -1)
+    if t.shape != x.shape:
+        raise ShapeError(
+            f"cross_entropy: target of shape {t.shape} fits neither logits of shape {x.shape} "
+            f"(probabilities, same shape) nor labels of shape ({x.shape[0]},) (integers)"
+        )
+    losses = -(t * log_softmax(x, axis=1)).sum(axis=1)
     if single:
         losses = losses.reshape(())
     return _reduce(losses, reduction)
