@@ -108,7 +108,12 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
-    """y = max(x, 0).  dy/dx = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch)."""
+    """y = max(x, 0).  dy/dx = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch).
+
+    Backward multiplies by the boolean mask, which NumPy does several times faster than a masked
+    select (`where`); the one difference is that a NaN or infinite gradient arriving at a switched-off
+    unit stays NaN there instead of becoming 0.
+    """
 
     array_backward = True
 
@@ -118,7 +123,7 @@ class ReLU(Function):
         return y
 
     def backward(self, gy):
-        return dispatch.where(self.mask, gy, 0.0)
+        return gy * self.mask
 
 
 class LeakyReLU(Function):
