@@ -74,7 +74,8 @@ def _seed_grad(output: Tensor, grad: Any) -> Tensor:
                 f"backward: grad can be created implicitly only for a single-element output, but this "
                 f"output has shape {output.shape}; pass grad= of that shape (or reduce it, e.g. .sum())"
             )
-        return Tensor._wrap(np.ones(output.shape, dtype=output.dtype))
+        data = output.data
+        return Tensor._wrap(np.array(1, dtype=data.dtype).reshape(data.shape))  # np.ones is slower
     grad = grad if isinstance(grad, Tensor) else Tensor._wrap(np.asarray(grad, dtype=output.dtype))
     if grad.shape != output.shape:
         raise ShapeError(f"backward: grad of shape {grad.shape} does not match the output's shape {output.shape}")
@@ -169,8 +170,10 @@ def run_backward(
                 input_grads = node.backward(*[Tensor._wrap(g) for g in grads])
             else:
                 input_grads = node.backward(*grads)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
             edges = node.next_edges
-            if type(input_grads) is not tuple or len(input_grads) != len(edges):
+            if len(input_grads) != len(edges):
                 input_grads = _as_grad_tuple(node, input_grads)
             for edge, g, shape, dtype in zip(edges, input_grads, node.input_shapes, node.input_dtypes, strict=True):
                 if edge is None or g is None:
@@ -342,6 +345,10 @@ def _store_leaf_grad(leaf: Tensor, g: Tensor, handed_out: set[int], create_graph
         return
     if leaf.grad is None:
         array = g.data
+        if array.base is None and array.flags.writeable and id(array) not in handed_out:  # the usual case
+            handed_out.add(id(array))
+            leaf.grad = g
+            return
         # Never store an array that is a view or is also referenced by another gradient: the next
         # backward adds into .grad in place, which must not change anything else.
         if array.base is not None or id(array) in handed_out or not array.flags.writeable:

@@ -153,17 +153,23 @@ def is_anomaly_enabled() -> bool:
     return state.anomaly_enabled
 
 
-@contextmanager
-def scope(label: str) -> Iterator[None]:
+class scope:  # noqa: N801 - used like a function: `with autograd.scope("encoder"):`
     """Label the nodes recorded inside this block (nested scopes nest), e.g. for grouping in pictures.
 
     `nn.Module.__call__` enters one named after the module, so `autograd.viz` can draw a cluster per
-    module. Scopes cost nothing when no graph is recorded.
+    module. A small class rather than a generator-based context manager, since every module call
+    enters one: this costs a few hundred nanoseconds instead of a couple of microseconds.
     """
-    flags = state.flags
-    previous = flags.scope
-    flags.scope = (*previous, str(label))
-    try:
-        yield
-    finally:
-        flags.scope = previous
+
+    __slots__ = ("label", "_flags", "_previous")
+
+    def __init__(self, label: str) -> None:
+        self.label = str(label)
+
+    def __enter__(self) -> None:
+        flags = self._flags = state.flags
+        self._previous = flags.scope
+        flags.scope = (*self._previous, self.label)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._flags.scope = self._previous
