@@ -42,7 +42,7 @@ class Sum(Function):
     def forward(self, x, axes, keepdims):
         self.input_shape = x.shape
         self.kept = kept_shape(x.shape, axes)
-        return np.sum(x, axis=axes, keepdims=keepdims)
+        return np.add.reduce(x, axis=axes, keepdims=keepdims)  # np.sum without its Python wrapper
 
     def backward(self, gy):
         return dispatch.broadcast_to(gy.reshape(self.kept), self.input_shape)
@@ -57,12 +57,12 @@ class Max(Function):
 
     array_backward = True
 
-    reduce = staticmethod(np.max)
+    reduce = np.maximum.reduce
 
     def forward(self, x, axes, keepdims):
         y_kept = self.reduce(x, axis=axes, keepdims=True)
         winners = x == y_kept
-        self.share = winners / np.sum(winners, axis=axes, keepdims=True, dtype=x.dtype)
+        self.share = winners / np.add.reduce(winners, axis=axes, keepdims=True, dtype=x.dtype)
         self.kept = kept_shape(x.shape, axes)
         return y_kept if keepdims else y_kept.reshape([s for i, s in enumerate(x.shape) if i not in axes])
 
@@ -73,7 +73,7 @@ class Max(Function):
 class Min(Max):
     """y = min of x over `axes`.  dy/dx = 1/k at the k positions that attain the min, 0 elsewhere."""
 
-    reduce = staticmethod(np.min)
+    reduce = np.minimum.reduce
 
 
 class LogSumExp(Function):
@@ -86,10 +86,10 @@ class LogSumExp(Function):
     array_backward = True
 
     def forward(self, x, axes, keepdims):
-        m = np.max(x, axis=axes, keepdims=True)
+        m = np.maximum.reduce(x, axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)  # rows of all -inf (or inf) must not make inf - inf = nan
         with np.errstate(divide="ignore"):  # log(0) = -inf is the right answer for an all -inf row
-            y_kept = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+            y_kept = np.log(np.add.reduce(np.exp(x - m), axis=axes, keepdims=True)) + m
         self.kept = kept_shape(x.shape, axes)
         y = y_kept if keepdims else y_kept.reshape([s for i, s in enumerate(x.shape) if i not in axes])
         self.save_for_backward(x, y)

@@ -20,8 +20,8 @@ class Softmax(Function):
 
     def forward(self, x, axis):
         self.axis = axis
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-        y = e / np.sum(e, axis=axis, keepdims=True)
+        e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
+        y = e / np.add.reduce(e, axis=axis, keepdims=True)
         self.save_for_backward(y)
         return y
 
@@ -38,8 +38,8 @@ class LogSoftmax(Function):
 
     def forward(self, x, axis):
         self.axis = axis
-        shifted = x - np.max(x, axis=axis, keepdims=True)
-        y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+        y = shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
         self.save_for_backward(y)
         return y
 
@@ -61,18 +61,20 @@ class SoftmaxCrossEntropy(Function):
     array_backward = True
 
     def forward(self, z, labels, reduction):
-        rows = np.arange(z.shape[0])
-        shifted = z - np.max(z, axis=1, keepdims=True)
+        # ufunc.reduce directly: np.max/np.sum/np.mean add Python-level wrappers that cost as much as
+        # the arithmetic on a typical (batch, classes) array.
+        n = z.shape[0]
+        shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
         e = np.exp(shifted)
-        total = np.sum(e, axis=1, keepdims=True)
-        losses = np.log(total[:, 0]) - shifted[rows, labels]
+        total = np.add.reduce(e, axis=1, keepdims=True)
+        losses = np.log(total.reshape(n)) - shifted[np.arange(n), labels]
         e /= total  # the probabilities, in place
         self.labels, self.reduction = labels, reduction
         self.save_for_backward(z, e)
         if reduction == "mean":
-            return np.mean(losses)
+            return np.add.reduce(losses) / n
         if reduction == "sum":
-            return np.sum(losses)
+            return np.add.reduce(losses)
         return losses
 
     def backward(self, g):
