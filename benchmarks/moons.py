@@ -1,0 +1,86 @@
+"""Benchmark 4: the textbook two-moons run, one SGD step per sample.
+
+A 2-25-50-25-2 network with a sigmoid after every layer, mean squared error against one-hot targets,
+trained one sample at a time (batch size 1). The matrices are tiny, so this measures how much each
+implementation costs per operation in a realistic small model, not arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from benchmarks import numpy_reference, scratchgrad_models
+from benchmarks.harness import Result, median, time_side_by_side
+
+SIZES = (2, 25, 50, 25, 2)
+N_SAMPLES = 1400  # one epoch
+LR = 0.1
+
+
+def make_moons(n: int = N_SAMPLES, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles (as scikit-learn's make_moons), float32, with one-hot targets."""
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    angle_out, angle_in = np.linspace(0, np.pi, half), np.linspace(0, np.pi, n - half)
+    outer = np.stack([np.cos(angle_out), np.sin(angle_out)], axis=1)
+    inner = np.stack([1 - np.cos(angle_in), 0.5 - np.sin(angle_in)], axis=1)
+    x = np.concatenate([outer, inner]) + rng.normal(scale=noise, size=(n, 2))
+    labels = np.concatenate([np.zeros(half, dtype=np.int64), np.ones(n - half, dtype=np.int64)])
+    order = rng.permutation(n)
+    return x[order].astype(np.float32), np.eye(2, dtype=np.float32)[labels[order]]
+
+
+def make_params(seed: int = 0) -> list[np.ndarray]:
+    """Xavier-initialised float32 weights (in, out) and zero biases (sigmoid layers)."""
+    rng = np.random.default_rng(seed)
+    params = []
+    for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:], strict=True):
+        params.append((rng.standard_normal((fan_in, fan_out)) * np.sqrt(1.0 / fan_in)).astype(np.float32))
+        params.append(np.zeros(fan_out, dtype=np.float32))
+    return params
+
+
+def steps(torch_available: bool) -> dict[str, Callable[[np.ndarray, np.ndarray], float]]:
+    params = make_params()
+
+    def fresh() -> list[np.ndarray]:
+        return [p.copy() for p in params]
+
+    textbook = numpy_reference.TextbookMLP(fresh(), numpy_reference.Sigmoid, numpy_reference.MeanSquaredError,
+                                           activate_output=True)
+    cases = {
+        f"ours ({scratchgrad_models.implementation()})": scratchgrad_models.sigmoid_mse_step(fresh(), LR),
+        "numpy (textbook layers)": lambda x, t: textbook.step(x, t, LR),
+    }
+    if torch_available:
+        from benchmarks import torch_reference
+
+        cases["torch (eager)"] = torch_reference.sigmoid_mse_step(fresh(), LR)
+    return cases
+
+
+def run(repeat: int = 15, chunk: int = 200, torch_available: bool = False) -> list[Result]:
+    x, targets = make_moons()
+    cases = steps(torch_available)
+    check = {name: [step(x[i:i + 1], targets[i:i + 1]) for i in range(5)] for name, step in cases.items()}
+    reference = check["numpy (textbook layers)"]
+    bad = [name for name, values in check.items() if not np.allclose(values, reference, rtol=1e-3, atol=1e-5)]
+    def epoch_chunk(step: Callable[[np.ndarray, np.ndarray], float]) -> Callable[[], None]:
+        def run_chunk() -> None:  # `chunk` consecutive samples, one SGD step each
+            for i in range(chunk):
+                step(x[i:i + 1], targets[i:i + 1])
+        return run_chunk
+
+    timed = {name: epoch_chunk(step) for name, step in cases.items()}
+    samples = time_side_by_side(timed, repeat=repeat, number=1, warmup=1)
+    results = []
+    for name, values in samples.items():
+        per_step = [v / chunk for v in values]
+        note = f"{median(per_step) * N_SAMPLES * 1e3:.0f} ms per {N_SAMPLES}-sample epoch"
+        if name.startswith("ours") and bad:
+            note += "; losses differ from the NumPy reference: " + ", ".join(bad)
+        results.append(Result("two moons, per-sample SGD step", name, median(per_step), "step", per_step,
+                              note=note))
+    return results

@@ -1,0 +1,159 @@
+"""Our engine's versions of the benchmarked computations, written as a user would write them.
+
+When the `nn` library provides what a model needs (`nn.Linear`, `nn.functional.cross_entropy`,
+`nn.optim.SGD`/`Adam`), the model uses it, since that is what users run; otherwise it is spelled out
+with `autograd` operations and an in-place SGD update. `implementation()` says which one ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import autograd as ag
+from autograd import Tensor
+
+
+def _nn() -> Any:
+    """The `nn` package if it has everything the models use, else None."""
+    try:
+        import nn
+        import nn.functional
+        import nn.optim
+    except ImportError:
+        return None
+    needed = (getattr(nn, "Linear", None), getattr(nn.functional, "cross_entropy", None),
+              getattr(nn.functional, "mse_loss", None), getattr(nn.optim, "SGD", None),
+              getattr(nn.optim, "Adam", None))
+    return nn if all(item is not None for item in needed) else None
+
+
+def implementation() -> str:
+    """'nn' when the models use the nn library, 'autograd' when they are written with autograd ops."""
+    return "nn" if _nn() is not None else "autograd"
+
+
+# ---------------------------------------------------------------------- models with nn
+def _nn_stack(nn: Any, params: list[np.ndarray], activation: str, activate_output: bool) -> Any:
+    """nn.Linear layers holding copies of `params` (W stored as nn.Linear stores it)."""
+    layers = []
+    pairs = list(zip(params[0::2], params[1::2], strict=True))
+    for i, (W, b) in enumerate(pairs):
+        linear = nn.Linear(W.shape[0], W.shape[1])
+        weight = W if linear.weight.shape == W.shape else W.T
+        with ag.no_grad():
+            linear.weight.data[...] = weight
+            linear.bias.data[...] = b
+        layers.append(linear)
+        if i < len(pairs) - 1 or activate_output:
+            layers.append(getattr(nn, activation)())
+    return nn.Sequential(*layers)
+
+
+# ---------------------------------------------------------------------- models with autograd ops
+class _Layers:
+    """A stack of affine layers as plain leaf tensors, with an activation between them."""
+
+    def __init__(self, params: list[np.ndarray], activation: str, activate_output: bool) -> None:
+        self.params = [Tensor(p, requires_grad=True) for p in params]
+        self.activation = activation
+        self.activate_output = activate_output
+
+    def __call__(self, x: Tensor) -> Tensor:
+        pairs = list(zip(self.params[0::2], self.params[1::2], strict=True))
+        h = x
+        for i, (W, b) in enumerate(pairs):
+            h = h @ W + b
+            if i < len(pairs) - 1 or self.activate_output:
+                h = getattr(h, self.activation)()
+        return h
+
+    def sgd(self, lr: float) -> None:
+        with ag.no_grad():
+            for p in self.params:
+                p -= lr * p.grad
+                p.grad = None
+
+
+def _cross_entropy(logits: Tensor, labels: np.ndarray) -> Tensor:
+    log_p = logits.log_softmax(axis=1)
+    return -log_p[np.arange(labels.shape[0]), labels].mean()
+
+
+def _mse(y: Tensor, target: np.ndarray) -> Tensor:
+    diff = y - target
+    return (diff * diff).mean()
+
+
+# ---------------------------------------------------------------------- the steps
+def mlp_classifier_step(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
+    """One step of the ReLU MLP: forward, softmax cross-entropy, backward, SGD."""
+    nn = _nn()
+    if nn is not None:
+        model = _nn_stack(nn, params, "ReLU", activate_output=False)
+        optimizer = nn.optim.SGD(model.parameters(), lr=lr)
+
+        def nn_step(x: np.ndarray, labels: np.ndarray) -> float:
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(ag.as_tensor(x)), ag.as_tensor(labels))
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+
+        return nn_step
+
+    layers = _Layers(params, "relu", activate_output=False)
+
+    def step(x: np.ndarray, labels: np.ndarray) -> float:
+        loss = _cross_entropy(layers(ag.as_tensor(x)), labels)
+        loss.backward()
+        layers.sgd(lr)
+        return loss.item()
+
+    return step
+
+
+def sigmoid_mse_step(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
+    """One per-sample step of the sigmoid MLP with mean squared error and SGD (the two-moons run)."""
+    nn = _nn()
+    if nn is not None:
+        model = _nn_stack(nn, params, "Sigmoid", activate_output=True)
+        optimizer = nn.optim.SGD(model.parameters(), lr=lr)
+
+        def nn_step(x: np.ndarray, target: np.ndarray) -> float:
+            optimizer.zero_grad()
+            loss = nn.functional.mse_loss(model(ag.as_tensor(x)), ag.as_tensor(target))
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+
+        return nn_step
+
+    layers = _Layers(params, "sigmoid", activate_output=True)
+
+    def step(x: np.ndarray, target: np.ndarray) -> float:
+        loss = _mse(layers(ag.as_tensor(x)), target)
+        loss.backward()
+        layers.sgd(lr)
+        return loss.item()
+
+    return step
+
+
+def chain(x: np.ndarray, n_ops: int, factor: float) -> tuple[Callable[[], Tensor], Callable[[Tensor], None]]:
+    """The per-op chain: `forward()` builds y = x * factor * ... (n_ops times), `backward(y)` runs it back."""
+    leaf = Tensor(x, requires_grad=True)
+
+    def forward() -> Tensor:
+        y = leaf
+        for _ in range(n_ops):
+            y = y * factor
+        return y.sum()
+
+    def backward(y: Tensor) -> None:
+        leaf.grad = None
+        y.backward()
+
+    return forward, backward

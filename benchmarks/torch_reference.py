@@ -1,0 +1,82 @@
+"""PyTorch eager versions of the benchmarked computations (imported only when torch is installed).
+
+They are written the way a PyTorch user would write them (nn.Linear, F.cross_entropy, optim.SGD), on
+float32 tensors sharing the NumPy references' initial values, with the same thread count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F  # noqa: N812 - PyTorch's own idiom
+
+
+def _linear_stack(params: list[np.ndarray], activation: type[torch.nn.Module],
+                  activate_output: bool) -> torch.nn.Sequential:
+    layers: list[torch.nn.Module] = []
+    pairs = list(zip(params[0::2], params[1::2], strict=True))
+    for i, (W, b) in enumerate(pairs):
+        linear = torch.nn.Linear(W.shape[0], W.shape[1])
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(W.T.copy()))  # torch stores (out, in)
+            linear.bias.copy_(torch.from_numpy(b))
+        layers.append(linear)
+        if i < len(pairs) - 1 or activate_output:
+            layers.append(activation())
+    return torch.nn.Sequential(*layers)
+
+
+def mlp_classifier_step(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
+    """One step of the ReLU MLP with softmax cross-entropy and plain SGD."""
+    model = _linear_stack(params, torch.nn.ReLU, activate_output=False)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+
+    def step(x: np.ndarray, labels: np.ndarray) -> float:
+        xt, yt = torch.from_numpy(x), torch.from_numpy(labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(xt), yt)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def sigmoid_mse_step(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
+    """One per-sample step of the sigmoid MLP with mean squared error and SGD (the two-moons run)."""
+    model = _linear_stack(params, torch.nn.Sigmoid, activate_output=True)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+
+    def step(x: np.ndarray, target: np.ndarray) -> float:
+        optimizer.zero_grad(set_to_none=True)
+        loss = F.mse_loss(model(torch.from_numpy(x)), torch.from_numpy(target))
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def chain(x: np.ndarray, n_ops: int, factor: float) -> tuple[Callable[[], object], Callable[[object], None]]:
+    """The per-op chain: `forward()` builds y = x * factor * ... (n_ops times), `backward(y)` runs it back."""
+    leaf = torch.from_numpy(x.copy()).requires_grad_(True)
+
+    def forward() -> torch.Tensor:
+        y = leaf
+        for _ in range(n_ops):
+            y = y * factor
+        return y.sum()
+
+    def backward(y: torch.Tensor) -> None:
+        leaf.grad = None
+        y.backward()
+
+    return forward, backward
+
+
+def configure(threads: int) -> str:
+    """Use `threads` intra-op threads (as NumPy's BLAS does) and return a version string."""
+    torch.set_num_threads(threads)
+    return f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
