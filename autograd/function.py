@@ -229,7 +229,7 @@ class Function:
             b_needs = False
         flags = _state.flags
         record = (a_needs or b_needs) and flags.grad_enabled
-        fn.needs_input_grad = (a_needs, b_needs) if record else (False, False)
+        fn.needs_input_grad = _NEEDS_PAIRS[a_needs][b_needs] if record else _NEEDS_PAIRS[0][0]
         try:
             result = fn.forward(a_data, b_data)
         except ShapeError:
@@ -395,6 +395,8 @@ def _shape_error(cls: type, arrays: Any, error: ValueError) -> ShapeError:
 
 
 _new = object.__new__
+# needs_input_grad of a two-argument op, shared rather than built per node: _NEEDS_PAIRS[a][b] = (a, b).
+_NEEDS_PAIRS = (((False, False), (False, True)), ((True, False), (True, True)))
 
 
 class _OutputRef:

@@ -122,20 +122,22 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     """x @ weight + bias, the affine layer, as one fused node (weight (in, out), bias (out,) or None).
 
     Same result and gradients as `x @ weight + bias`; faster, since the bias is added in place into the
-    product. Other shapes (a batched weight, a broadcast bias) or mixed dtypes fall back to exactly that.
+    product. Other shapes (a broadcast bias) or mixed dtypes fall back to exactly that.
     """
-    x, weight = _binary(x, weight, "linear")
+    if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
+        x, weight = _binary(x, weight, "linear")
     if bias is not None and not isinstance(bias, Tensor):
         bias = _operand(bias, weight)
-    if x.ndim == 0 or weight.ndim != 2 or x.shape[-1] != weight.shape[0]:
+    x_data, w_data = x.data, weight.data
+    if x_data.ndim == 0 or w_data.ndim != 2 or x_data.shape[-1] != w_data.shape[0]:
         raise ShapeError(
             f"linear: input of shape {x.shape} does not fit a weight of shape {weight.shape}: the input's "
             f"last dimension must equal the weight's first (in_features)"
         )
-    dtype = np.result_type(x.dtype, weight.dtype)
+    same_dtype = x_data.dtype == w_data.dtype
     if bias is None:
-        return Linear.apply(x, weight, None)
-    if bias.shape == (weight.shape[1],) and bias.dtype == dtype:
+        return Linear.apply(x, weight, None) if same_dtype else MatMul.apply_binary(x, weight)
+    if same_dtype and bias.data.dtype == w_data.dtype and bias.data.shape == (w_data.shape[1],):
         return Linear.apply(x, weight, bias)
     return MatMul.apply_binary(x, weight) + bias
 

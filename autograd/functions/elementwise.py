@@ -98,7 +98,9 @@ class Sigmoid(Function):
     def forward(self, x):
         e = np.exp(-np.abs(x))
         r = 1.0 / (1.0 + e)
-        y = np.where(x >= 0, r, e * r).astype(x.dtype, copy=False)
+        y = np.where(x >= 0, r, e * r)
+        if y.dtype != x.dtype:
+            y = y.astype(x.dtype)
         self.save_for_backward(y)
         return y
 
