@@ -21,15 +21,6 @@ PAYLOAD = b"the published bytes " * 1000
 PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("a test tried to use the network")
-
-    monkeypatch.setattr(download, "urlopen", refuse)
-    monkeypatch.setattr(download, "subprocess", types.SimpleNamespace(run=refuse))
-
-
 class FakeResponse(io.BytesIO):
     def __init__(self, data, length=True):
         super().__init__(data)
