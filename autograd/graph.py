@@ -3,15 +3,20 @@
 The graph: each recorded `Function` node holds `next_edges`, one per input, pointing at the node that
 produced that input (with the output index), at a leaf tensor, or at None when the input needs no gradient.
 
-`backward` does three things:
+`run_backward` does three things:
 
-1. `topological_order` lists the nodes reachable from the output so that every node comes before the
-   nodes that produced its inputs. It is an iterative depth-first search (no recursion limit: a chain of
-   a million ops is fine) that visits each node once, however many paths lead to it.
-2. Walking that order, each node receives the sum of the gradients of everything that used its outputs
-   (a node used twice, a "branch", gets both contributions added) and its `backward` turns them into
-   gradients for its inputs. Topological order guarantees that sum is complete before the node runs.
+1. It visits the nodes in a topological order: every node runs only after all the nodes that used its
+   outputs. Such an order comes for free: each node gets a sequence number when it is recorded, and a
+   node's consumers were necessarily recorded after it. So nodes that have received a gradient wait in a
+   heap, and the most recently recorded one runs next. Each node runs once, however many paths lead to
+   it, and there is no recursion (a chain of a million ops is fine).
+2. Each node receives the sum of the gradients of everything that used its outputs (a node used twice,
+   a "branch", gets both contributions added) and its `backward` turns them into gradients for its
+   inputs. The order guarantees that sum is complete before the node runs.
 3. Gradients arriving at leaves are summed and added to `leaf.grad`.
+
+`topological_order` computes such an order explicitly, by an iterative depth-first search; `grad()` uses
+it to run only the part of the graph that leads to the tensors asked for.
 """
 
 from __future__ import annotations

@@ -333,3 +333,32 @@ test_standardize = backprop_test(
     lambda x: (x - x.mean(axis=-1, keepdims=True)) / np.sqrt(x.var(axis=-1, keepdims=True) + 1.0),
     shapes=ags.shapes(min_dims=1),
 )
+
+
+# ---------------------------------------------------------------------- fused primitives
+def _linear_inputs():
+    sizes = st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 4))
+    return sizes.flatmap(
+        lambda n: st.tuples(ags.tensors((n[0], n[1])), ags.tensors((n[1], n[2])), ags.tensors((n[2],)))
+    )
+
+
+def _cross_entropy_inputs():
+    sizes = st.tuples(st.integers(1, 5), st.integers(2, 5))
+    return sizes.flatmap(
+        lambda nc: st.tuples(
+            ags.tensors(nc), hnp.arrays(np.int64, (nc[0],), elements=st.integers(0, nc[1] - 1))
+        )
+    )
+
+
+def _cross_entropy_reference(logits, labels):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probabilities = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -log_probabilities[np.arange(len(labels)), labels].mean()
+
+
+test_linear = backprop_test(ag.linear, lambda x, w, b: x @ w + b, inputs=_linear_inputs(), second_order=True,
+                            max_examples=SECOND_ORDER_EXAMPLES)
+test_softmax_cross_entropy = backprop_test(ag.softmax_cross_entropy, _cross_entropy_reference,
+                                           inputs=_cross_entropy_inputs())
