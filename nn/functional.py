@@ -95,7 +95,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, generator: np.random.
     if p == 1.0:
         return x * 0.0
     rng = generator if generator is not None else default_generator()
-    keep = rng.random(x.shape) >= p
+    keep = rng.random(x.shape, dtype=np.float32) >= p  # float32 draws: half the cost of float64
     mask = keep.astype(x.dtype) * np.asarray(1.0 / (1.0 - p), dtype=x.dtype)
     return x * mask
 
