@@ -77,16 +77,21 @@ def load(seed: int = 100, n_samples: int = 2000, noise: float = 0.2) -> dict[str
             "x_test": x_test.astype(np.float32), "t_test": t_test.astype(np.int64)}
 
 
-def loss_of(config: Config, output: Tensor, t: np.ndarray) -> Tensor:
+def targets_of(config: Config, t: np.ndarray) -> np.ndarray:
+    """What the loss compares the output with: one-hot rows for MSE, the class labels for cross-entropy."""
+    return np.eye(2, dtype=np.float32)[t] if config.loss == "mse" else t
+
+
+def loss_of(config: Config, output: Tensor, target: np.ndarray) -> Tensor:
     if config.loss == "mse":
-        return F.mse_loss(output, Tensor._wrap(np.eye(2, dtype=output.dtype)[t]))
-    return F.cross_entropy(output, Tensor._wrap(t))
+        return F.mse_loss(output, Tensor._wrap(target))
+    return F.cross_entropy(output, Tensor._wrap(target))
 
 
 def evaluate(config: Config, model: nn.Module, x: np.ndarray, t: np.ndarray) -> tuple[float, float]:
     with autograd.no_grad():
         out = model(Tensor._wrap(x))
-        loss = loss_of(config, out, t).item()
+        loss = loss_of(config, out, targets_of(config, t)).item()
     return loss, float(np.mean(out.data.argmax(axis=1) == t))
 
 
@@ -103,11 +108,12 @@ def train(config: Config, data: dict[str, np.ndarray], seed: int, progress: bool
     history: dict[str, list[float]] = {"x": [], "train_loss": [], "test_loss": [], "test_acc": [], "seconds": []}
     timer, total = common.Timer(), common.Timer()
     with common.Progress(config.epochs, f"moons {config.name}", progress) as bar:
+        targets = targets_of(config, t)
         for epoch in range(1, config.epochs + 1):
             order = rng.permutation(len(x))
+            xs, ys = x[order], targets[order]  # shuffle once per epoch; batches are then cheap views
             for part in common.batches(len(x), config.batch_size):
-                idx = order[part]
-                loss = loss_of(config, model(Tensor._wrap(x[idx])), t[idx])
+                loss = loss_of(config, model(Tensor._wrap(xs[part])), ys[part])
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
@@ -175,7 +181,7 @@ def draw_graph(config: Config, model: nn.Module, data: dict[str, np.ndarray], ou
         from autograd import viz
     except ImportError:
         return
-    loss = loss_of(config, model(Tensor._wrap(data["x_train"][:1])), data["t_train"][:1])
+    loss = loss_of(config, model(Tensor._wrap(data["x_train"][:1])), targets_of(config, data["t_train"][:1]))
     try:
         viz.save_graph(loss, path=out / "graph.svg", group_modules=True, title=f"moons {config.name}: one step")
     except Exception as error:  # a missing `dot` program still leaves graph.dot behind
