@@ -6,6 +6,7 @@ primitives, so reading `forward` is reading the whole layer.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -235,10 +236,12 @@ def _make_activation(spec: Any) -> Module:
             raise ValueError(f"MLP: unknown activation {spec!r}; choose one of {sorted(_ACTIVATIONS)}")
         return _ACTIVATIONS[spec.lower()]()
     if isinstance(spec, Module):
-        raise TypeError(
-            f"MLP: pass the activation's class ({type(spec).__name__}) or a function making one, not an "
-            "instance: each layer needs its own"
-        )
+        if any(True for _ in spec.parameters()):
+            raise TypeError(
+                f"MLP: the activation {type(spec).__name__} has parameters, so each layer needs its own: pass its "
+                "class or a function making one, not an instance"
+            )
+        return copy.deepcopy(spec)  # a parameter-free activation (ReLU(), LeakyReLU(0.2)): one copy per layer
     if callable(spec):
         module = spec()
         if isinstance(module, Module):

@@ -229,8 +229,11 @@ def test_mlp_activation_arguments():
     assert nn.MLP([2, 2, 2], activation=lambda: nn.LeakyReLU(0.3)).act1.negative_slope == 0.3
     with pytest.raises(ValueError, match="unknown activation 'swish'"):
         nn.MLP([2, 2, 2], activation="swish")
+    shared = nn.LeakyReLU(0.2)  # a parameter-free instance is copied, one per layer
+    net = nn.MLP([2, 2, 2, 2], activation=shared)
+    assert net.act1 is not shared and net.act1 is not net.act2 and net.act2.negative_slope == 0.2
     with pytest.raises(TypeError, match="not an instance"):
-        nn.MLP([2, 2, 2], activation=nn.ReLU())
+        nn.MLP([2, 2, 2], activation=nn.Linear(2, 2))
     with pytest.raises(ValueError, match="at least an input and an output"):
         nn.MLP([3])
 
