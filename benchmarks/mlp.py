@@ -18,12 +18,13 @@ SIZES = (784, 256, 256, 10)
 LR = 0.01
 
 
-def make_params(sizes: tuple[int, ...] = SIZES, seed: int = 0) -> list[np.ndarray]:
-    """He-initialised float32 weights (in, out) and zero biases: [W1, b1, W2, b2, ...]."""
+def make_params(sizes: tuple[int, ...] = SIZES, seed: int = 0, gain: float = 2.0) -> list[np.ndarray]:
+    """Float32 weights (in, out) with variance gain / fan_in (2: He, for ReLU; 1: Xavier-like, for sigmoid)
+    and zero biases: [W1, b1, W2, b2, ...]."""
     rng = np.random.default_rng(seed)
     params = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
-        params.append((rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)).astype(np.float32))
+        params.append((rng.standard_normal((fan_in, fan_out)) * np.sqrt(gain / fan_in)).astype(np.float32))
         params.append(np.zeros(fan_out, dtype=np.float32))
     return params
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from benchmarks import numpy_reference, scratchgrad_models
+from benchmarks import mlp, numpy_reference, scratchgrad_models
 from benchmarks.harness import Result, median, time_side_by_side
 
 SIZES = (2, 25, 50, 25, 2)
@@ -33,13 +33,8 @@ def make_moons(n: int = N_SAMPLES, noise: float = 0.1, seed: int = 0) -> tuple[n
 
 
 def make_params(seed: int = 0) -> list[np.ndarray]:
-    """Xavier-initialised float32 weights (in, out) and zero biases (sigmoid layers)."""
-    rng = np.random.default_rng(seed)
-    params = []
-    for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:], strict=True):
-        params.append((rng.standard_normal((fan_in, fan_out)) * np.sqrt(1.0 / fan_in)).astype(np.float32))
-        params.append(np.zeros(fan_out, dtype=np.float32))
-    return params
+    """Xavier-like float32 weights (in, out) and zero biases (sigmoid layers)."""
+    return mlp.make_params(SIZES, seed=seed, gain=1.0)
 
 
 def steps(torch_available: bool) -> dict[str, Callable[[np.ndarray, np.ndarray], float]]:

@@ -88,58 +88,45 @@ def _mse(y: Tensor, target: np.ndarray) -> Tensor:
 
 
 # ---------------------------------------------------------------------- the steps
-def mlp_classifier_step(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
-    """One step of the ReLU MLP: forward, softmax cross-entropy, backward, SGD."""
+def _step(params: list[np.ndarray], lr: float, activation: tuple[str, str], activate_output: bool,
+          nn_loss: Callable[[Any, Tensor, Tensor], Tensor],
+          layers_loss: Callable[[Tensor, np.ndarray], Tensor]) -> Callable[[np.ndarray, np.ndarray], float]:
+    """One training step as a user writes it: with nn (modules, functional loss, SGD) when importable,
+    else with bare autograd ops and a hand-written SGD update. `activation`: (nn class name, ops name)."""
     nn = _nn()
     if nn is not None:
-        model = _nn_stack(nn, params, "ReLU", activate_output=False)
-        optimizer = nn.optim.SGD(model.parameters(), lr=lr)
-
-        def nn_step(x: np.ndarray, labels: np.ndarray) -> float:
-            optimizer.zero_grad()
-            loss = nn.functional.cross_entropy(model(ag.as_tensor(x)), ag.as_tensor(labels))
-            loss.backward()
-            optimizer.step()
-            return loss.item()
-
-        return nn_step
-
-    layers = _Layers(params, "relu", activate_output=False)
-
-    def step(x: np.ndarray, labels: np.ndarray) -> float:
-        loss = _cross_entropy(layers(ag.as_tensor(x)), labels)
-        loss.backward()
-        layers.sgd(lr)
-        return loss.item()
-
-    return step
-
-
-def sigmoid_mse_step(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
-    """One per-sample step of the sigmoid MLP with mean squared error and SGD (the two-moons run)."""
-    nn = _nn()
-    if nn is not None:
-        model = _nn_stack(nn, params, "Sigmoid", activate_output=True)
+        model = _nn_stack(nn, params, activation[0], activate_output)
         optimizer = nn.optim.SGD(model.parameters(), lr=lr)
 
         def nn_step(x: np.ndarray, target: np.ndarray) -> float:
             optimizer.zero_grad()
-            loss = nn.functional.mse_loss(model(ag.as_tensor(x)), ag.as_tensor(target))
+            loss = nn_loss(nn, model(ag.as_tensor(x)), ag.as_tensor(target))
             loss.backward()
             optimizer.step()
             return loss.item()
 
         return nn_step
 
-    layers = _Layers(params, "sigmoid", activate_output=True)
+    layers = _Layers(params, activation[1], activate_output=activate_output)
 
     def step(x: np.ndarray, target: np.ndarray) -> float:
-        loss = _mse(layers(ag.as_tensor(x)), target)
+        loss = layers_loss(layers(ag.as_tensor(x)), target)
         loss.backward()
         layers.sgd(lr)
         return loss.item()
 
     return step
+
+
+def mlp_classifier_step(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
+    """One step of the ReLU MLP: forward, softmax cross-entropy, backward, SGD."""
+    return _step(params, lr, ("ReLU", "relu"), False,
+                 lambda nn, y, t: nn.functional.cross_entropy(y, t), _cross_entropy)
+
+
+def sigmoid_mse_step(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
+    """One per-sample step of the sigmoid MLP with mean squared error and SGD (the two-moons run)."""
+    return _step(params, lr, ("Sigmoid", "sigmoid"), True, lambda nn, y, t: nn.functional.mse_loss(y, t), _mse)
 
 
 def chain(x: np.ndarray, n_ops: int, factor: float) -> tuple[Callable[[], Tensor], Callable[[Tensor], None]]:
