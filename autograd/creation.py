@@ -38,7 +38,7 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     """A tensor sharing memory with `data` when it already is an array of the right dtype (no copy)."""
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype == np.dtype(dtype) else data.astype(dtype)
-    return Tensor._wrap(dtypes.to_array(data, dtype))
+    return Tensor._make(dtypes.to_array(data, dtype))
 
 
 def _shape(shape: Sequence[Any]) -> tuple[int, ...]:
@@ -52,27 +52,27 @@ def _float(dtype: Any) -> np.dtype:
 
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor._wrap(np.zeros(_shape(shape), dtype=_float(dtype))).requires_grad_(requires_grad)
+    return Tensor._make(np.zeros(_shape(shape), dtype=_float(dtype))).requires_grad_(requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor._wrap(np.ones(_shape(shape), dtype=_float(dtype))).requires_grad_(requires_grad)
+    return Tensor._make(np.ones(_shape(shape), dtype=_float(dtype))).requires_grad_(requires_grad)
 
 
 def full(shape: Sequence[int], value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor._wrap(np.full(tuple(shape), value, dtype=_float(dtype))).requires_grad_(requires_grad)
+    return Tensor._make(np.full(tuple(shape), value, dtype=_float(dtype))).requires_grad_(requires_grad)
 
 
 def zeros_like(t: Tensor, requires_grad: bool = False) -> Tensor:
-    return Tensor._wrap(np.zeros_like(np.asarray(t))).requires_grad_(requires_grad)
+    return Tensor._make(np.zeros_like(np.asarray(t))).requires_grad_(requires_grad)
 
 
 def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
-    return Tensor._wrap(np.ones_like(np.asarray(t))).requires_grad_(requires_grad)
+    return Tensor._make(np.ones_like(np.asarray(t))).requires_grad_(requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None) -> Tensor:
-    return Tensor._wrap(np.eye(n, m, dtype=_float(dtype)))
+    return Tensor._make(np.eye(n, m, dtype=_float(dtype)))
 
 
 def arange(*args: Any, dtype: Any = None) -> Tensor:
@@ -80,16 +80,16 @@ def arange(*args: Any, dtype: Any = None) -> Tensor:
     array = np.arange(*args, dtype=dtype)
     if dtype is None and array.dtype.kind == "f":
         array = array.astype(dtypes.get_default_dtype())
-    return Tensor._wrap(array)
+    return Tensor._make(array)
 
 
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) from the global generator."""
     array = _generator.random(_shape(shape)).astype(_float(dtype), copy=False)
-    return Tensor._wrap(array).requires_grad_(requires_grad)
+    return Tensor._make(array).requires_grad_(requires_grad)
 
 
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from the global generator."""
     array = _generator.standard_normal(_shape(shape)).astype(_float(dtype), copy=False)
-    return Tensor._wrap(array).requires_grad_(requires_grad)
+    return Tensor._make(array).requires_grad_(requires_grad)

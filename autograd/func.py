@@ -65,7 +65,7 @@ def _differentiable(value: Any, position: int, op: str) -> Tensor:
             f"{op}: argument {position} has dtype {array.dtype} (shape {array.shape}); only floating "
             "arguments can be differentiated (write 3.0, not 3, or convert with .astype(np.float64))"
         )
-    return Tensor._wrap(array).requires_grad_(True)
+    return Tensor._make(array).requires_grad_(True)
 
 
 def _prepare(args: tuple[Any, ...], positions: Sequence[int], op: str) -> tuple[list[Any], bool]:
@@ -108,14 +108,14 @@ def _as_tensor_output(value: Any, op: str) -> Tensor:
     if isinstance(value, Tensor):
         return value
     try:
-        return Tensor._wrap(dtypes.to_array(value))
+        return Tensor._make(dtypes.to_array(value))
     except TypeError:
         raise TypeError(f"{op}: the function must return a Tensor, got {type(value).__name__}") from None
 
 
 def _zeros_for_unused(grads: Sequence[Tensor | None], wrt: Sequence[Tensor]) -> tuple[Tensor, ...]:
     """An output that does not depend on an input has a zero gradient (autograd.grad says None)."""
-    return tuple(Tensor._wrap(np.zeros(w.shape, dtype=w.dtype)) if g is None else g
+    return tuple(Tensor._make(np.zeros(w.shape, dtype=w.dtype)) if g is None else g
                  for g, w in zip(grads, wrt, strict=True))
 
 
@@ -133,7 +133,7 @@ def _grads(outputs: Sequence[Tensor], wrt: Sequence[Tensor], grad_outputs: Seque
 
 def _shaped_like(value: Any, like: Tensor, what: str, like_name: str) -> Tensor:
     """`value` as a tensor of `like`'s dtype, which must have `like`'s shape (a cotangent or a vector)."""
-    tensor = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, dtype=like.dtype))
+    tensor = value if isinstance(value, Tensor) else Tensor._make(np.asarray(value, dtype=like.dtype))
     if tensor.shape != like.shape:
         raise ShapeError(f"{what} has shape {tensor.shape}, but {like_name} has shape {like.shape}")
     return tensor
@@ -238,20 +238,20 @@ def _jacobian_of(out: Tensor, wrt: list[Tensor], nested: bool) -> tuple[Tensor, 
     for k in range(out.size):
         one_hot = np.zeros(out.shape, dtype=out.dtype)
         one_hot.flat[k] = 1
-        grads = _grads([out], wrt, [Tensor._wrap(one_hot)], create_graph=nested, retain_graph=True)
+        grads = _grads([out], wrt, [Tensor._make(one_hot)], create_graph=nested, retain_graph=True)
         for row, g in zip(rows, grads, strict=True):
             row.append(g)
     jacobians = []
     for row, w in zip(rows, wrt, strict=True):
         shape = out.shape + w.shape
         if not row:  # an empty output: an empty Jacobian
-            jacobians.append(Tensor._wrap(np.zeros(shape, dtype=w.dtype)))
+            jacobians.append(Tensor._make(np.zeros(shape, dtype=w.dtype)))
         elif nested:
-            from autograd import ops
+            from autograd import shape_ops
 
-            jacobians.append(ops.stack(row).reshape(shape))
+            jacobians.append(shape_ops.stack(row).reshape(shape))
         else:
-            jacobians.append(Tensor._wrap(np.stack([g.data for g in row]).reshape(shape)))
+            jacobians.append(Tensor._make(np.stack([g.data for g in row]).reshape(shape)))
     return tuple(jacobians)
 
 

@@ -82,7 +82,7 @@ class _Float64Evaluator:
             elif isinstance(value, Tensor) or self.arrays_as_tensors:
                 # A fresh wrapper each call: nothing from a previous call can hold on to it.
                 requires_grad = isinstance(value, Tensor) and value.requires_grad
-                args.append(Tensor._wrap(array.copy()).requires_grad_(requires_grad))
+                args.append(Tensor._make(array.copy()).requires_grad_(requires_grad))
             else:
                 args.append(array.copy())
         with mode.no_grad():
@@ -186,7 +186,7 @@ def _analytic_vjp(outputs: list[Any], weights: list[np.ndarray | None], wrt: lis
     for out, v in zip(outputs, weights, strict=True):
         if v is not None and isinstance(out, Tensor) and out.requires_grad:
             outs.append(out)
-            gouts.append(Tensor._wrap(v.astype(out.dtype)))
+            gouts.append(Tensor._make(v.astype(out.dtype)))
     if not outs:
         return [None] * len(wrt)
     return list(graph.grad(outs, wrt, grad_outputs=gouts, retain_graph=True, allow_unused=True))
@@ -530,12 +530,12 @@ def gradgradcheck(
     out_index = [k for k, out in enumerate(outputs) if isinstance(out, Tensor) and out.dtype.kind == "f"]
     rng = np.random.default_rng(seed + 1)  # not the v that gradcheck draws for the second-order pass
     if grad_outputs is None:
-        vs = [Tensor._wrap(rng.standard_normal(outputs[k].shape).astype(outputs[k].dtype)) for k in out_index]
+        vs = [Tensor._make(rng.standard_normal(outputs[k].shape).astype(outputs[k].dtype)) for k in out_index]
     else:
         given = list(grad_outputs) if isinstance(grad_outputs, (tuple, list)) else [grad_outputs]
         if len(given) != len(out_index):
             raise ValueError(f"gradgradcheck: got {len(given)} grad_outputs for {len(out_index)} floating outputs")
-        vs = [g.detach() if isinstance(g, Tensor) else Tensor._wrap(np.asarray(g, dtype=outputs[k].dtype))
+        vs = [g.detach() if isinstance(g, Tensor) else Tensor._make(np.asarray(g, dtype=outputs[k].dtype))
               for g, k in zip(given, out_index, strict=True)]
     vs = [v.requires_grad_(True) for v in vs]
     n_args = len(args)
@@ -553,7 +553,7 @@ def gradgradcheck(
                                    create_graph=True, allow_unused=True)
             else:
                 grads = (None,) * len(wrt)
-        return tuple(Tensor._wrap(np.zeros(w.shape, dtype=w.dtype)) if g is None else g
+        return tuple(Tensor._make(np.zeros(w.shape, dtype=w.dtype)) if g is None else g
                      for g, w in zip(grads, wrt, strict=True))
 
     first_order.__qualname__ = f"first-order gradient of {_function_name(f)}"

@@ -1,22 +1,21 @@
 """The backward pass: topological order and the chain rule, written once for every operation.
 
-The graph: each recorded `Function` node holds `next_edges`, one per input, pointing at the node that
-produced that input (with the output index), at a leaf tensor, or at None when the input needs no gradient.
+Each recorded node (a `Function`) holds `next_edges`, one per input: the node that produced that input
+(and which of its outputs), a leaf tensor, or None when the input needs no gradient.
 
-`run_backward` does three things:
+`backward_pass` walks the graph from the outputs:
 
-1. It visits the nodes in a topological order: every node runs only after all the nodes that used its
-   outputs. Such an order comes for free: each node gets a sequence number when it is recorded, and a
-   node's consumers were necessarily recorded after it. So nodes that have received a gradient wait in a
-   heap, and the most recently recorded one runs next. Each node runs once, however many paths lead to
-   it, and there is no recursion (a chain of a million ops is fine).
-2. Each node receives the sum of the gradients of everything that used its outputs (a node used twice,
-   a "branch", gets both contributions added) and its `backward` turns them into gradients for its
-   inputs. The order guarantees that sum is complete before the node runs.
-3. Gradients arriving at leaves are summed and added to `leaf.grad`.
+1. Order. Every node got a number from the engine's clock when it was recorded, and its consumers were
+   necessarily recorded after it. So the nodes that have received a gradient wait, and the one recorded
+   latest runs next: by then every consumer of its outputs has run, and its gradient is complete. Each
+   node runs once however many paths lead to it, and there is no recursion (a million-op chain is fine).
+2. The chain rule. A node's backward turns the gradient of its outputs into gradients for its inputs.
+   Each is sent on along its edge: summed back to the input's shape (broadcasting undone), cast to its
+   dtype, and added to what that input already received (a tensor used twice, a "branch", gets both).
+3. Leaves. Gradients arriving at leaves are added to `leaf.grad` (or returned, for `autograd.grad`).
 
-`topological_order` computes such an order explicitly, by an iterative depth-first search; `grad()` uses
-it to run only the part of the graph that leads to the tensors asked for.
+Without `create_graph` gradients travel as raw ndarrays; with it they are Tensors, and every step is
+recorded, so the gradients can be differentiated again.
 """
 
 from __future__ import annotations
@@ -36,35 +35,109 @@ from autograd.tensor import Tensor
 _state = mode.state
 
 
-def topological_order(roots: Iterable[Function]) -> list[Function]:
-    """Every node reachable from `roots`, once each, consumers before producers.
+def backward_pass(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain_graph: bool = False,
+                  create_graph: bool = False, inputs: Sequence[Tensor] | None = None) -> dict[int, Any]:
+    """Backpropagate from `outputs`; return {id(leaf or requested tensor): its gradient}.
 
-    This is the reverse of a depth-first post-order, computed with an explicit stack.
+    With `inputs` (autograd.grad), only the part of the graph that leads to them runs, and their
+    gradients are returned instead of being added to `.grad`.
     """
-    order: list[Function] = []
-    visited: set[Function] = set()
-    for root in roots:
-        if root in visited:
-            continue
-        visited.add(root)
-        stack = [(root, iter(root.next_edges))]
-        while stack:
-            node, edges = stack[-1]
-            for edge in edges:
-                if edge is not None:
-                    parent = edge[0]
-                    if isinstance(parent, Function) and parent not in visited:
-                        visited.add(parent)
-                        stack.append((parent, iter(parent.next_edges)))
-                        break  # descend first; this node's remaining edges are resumed later
+    waiting = Waiting(create_graph)
+    for output, grad in zip(outputs, grad_outputs, strict=True):
+        seed = _seed(output, grad, create_graph)
+        waiting.shared.add(id(seed.data if isinstance(seed, Tensor) else seed))  # the caller's: never add into it
+        waiting.send(_edge_of(output), seed)
+    wanted = Wanted(inputs, waiting.nodes()) if inputs is not None else None
+    with _backward_mode(create_graph):
+        while waiting:
+            node, grads = waiting.pop_latest()  # every consumer of node ran already: its gradient is complete
+            if wanted is None or wanted.needs(node):
+                if node._hooks or node._retained or wanted is not None or (
+                        len(grads) > 1 and any(g is None for g in grads)):
+                    grads = _output_grads_seen_by_user(node, grads, wanted, waiting.shared, create_graph)
+                input_grads = _call_backward(node, grads, create_graph)
+                for edge, g, shape, dtype in zip(node.next_edges, input_grads, node.input_shapes,
+                                                 node.input_dtypes, strict=True):
+                    if edge is not None and g is not None:
+                        waiting.send(edge, _conform(g, shape, dtype, node, create_graph))
+            if not retain_graph:
+                node.release()  # free what forward saved for this backward
+    return waiting.leaf_grads(wanted)
+
+
+class Waiting:
+    """The gradients on their way: summed per node output, the latest-recorded node first."""
+
+    __slots__ = ("heap", "pending", "leaves", "shared", "create_graph")
+
+    def __init__(self, create_graph: bool) -> None:
+        self.heap: list[tuple[int, Function]] = []  # (-sequence number, node)
+        self.pending: dict[Function, list[Any]] = {}  # node -> summed gradient of each output
+        self.leaves: dict[int, list[Any]] = {}  # id(leaf) -> [leaf, summed gradient]
+        self.shared: set[int] = set()  # ids of gradient arrays referenced twice: never add into them
+        self.create_graph = create_graph
+
+    def __bool__(self) -> bool:
+        return bool(self.heap)
+
+    def nodes(self) -> list[Function]:
+        return list(self.pending)
+
+    def send(self, edge: tuple[Any, int], grad: Any) -> None:
+        """Add `grad` to what the node (or leaf) behind `edge` has received."""
+        target, slot = edge
+        if isinstance(target, Tensor):
+            entry = self.leaves.get(id(target))
+            if entry is None:
+                self.leaves[id(target)] = [target, grad]
             else:
-                stack.pop()
-                order.append(node)  # all of its producers are already listed
-    order.reverse()
-    return order
+                entry[1] = _add(entry[1], grad)
+            return
+        grads = self.pending.get(target)
+        if grads is None:
+            grads = self.pending[target] = [None] * len(target.output_specs)
+            heappush(self.heap, (-target.sequence_number, target))
+        grads[slot] = grad if grads[slot] is None else _add(grads[slot], grad)
+
+    def pop_latest(self) -> tuple[Function, list[Any]]:
+        node = heappop(self.heap)[1]
+        return node, self.pending.pop(node)
+
+    def leaf_grads(self, wanted: Wanted | None) -> dict[int, Any]:
+        """Run the leaves' hooks; add each gradient to `.grad`, or collect it for `autograd.grad`."""
+        found = wanted.found if wanted is not None else {}
+        for leaf, grad in self.leaves.values():
+            if leaf._hooks:
+                grad = _run_hooks(leaf._hooks, grad, leaf.shape, self.create_graph)
+                self.shared.add(id(grad))  # the hooks saw it: keep it out of in-place accumulation
+            if wanted is None:
+                _accumulate_into_grad(leaf, grad, self.shared, self.create_graph)
+            elif id(leaf) in wanted.ids:
+                found[id(leaf)] = _as_tensor(grad)
+        return found
 
 
-def _seed_grad(output: Tensor, grad: Any) -> Tensor:
+class Wanted:
+    """For `autograd.grad`: the tensors asked for, and the nodes whose backward leads to them."""
+
+    def __init__(self, inputs: Sequence[Tensor], starts: list[Function]) -> None:
+        self.ids = {id(t) for t in inputs}
+        self.found: dict[int, Any] = {}
+        self.outputs = {(t.grad_fn, t._output_index): id(t) for t in inputs if t.grad_fn is not None}
+        targets = {node for node, _ in self.outputs}
+        self.nodes: set[Function] = set()
+        for node in reversed(topological_order(starts)):  # producers first: inputs decided before a node
+            if node in targets or any(
+                    edge is not None and (edge[0] in self.nodes or id(edge[0]) in self.ids)
+                    for edge in node.next_edges):
+                self.nodes.add(node)
+
+    def needs(self, node: Function) -> bool:
+        return node in self.nodes
+
+
+# ---------------------------------------------------------------------- the steps, named
+def _seed(output: Tensor, grad: Any, create_graph: bool) -> Any:
     """The gradient that starts the pass: d(output)/d(output) = 1 for a single value, else given."""
     if not isinstance(output, Tensor):
         raise TypeError(f"backward: expected a Tensor output, got {type(output).__name__}")
@@ -79,293 +152,179 @@ def _seed_grad(output: Tensor, grad: Any) -> Tensor:
                 f"backward: grad can be created implicitly only for a single-element output, but this "
                 f"output has shape {output.shape}; pass grad= of that shape (or reduce it, e.g. .sum())"
             )
-        data = output.data
-        return Tensor._wrap(np.array(1, dtype=data.dtype).reshape(data.shape))  # np.ones is slower
-    grad = grad if isinstance(grad, Tensor) else Tensor._wrap(np.asarray(grad, dtype=output.dtype))
-    if grad.shape != output.shape:
-        raise ShapeError(f"backward: grad of shape {grad.shape} does not match the output's shape {output.shape}")
-    if grad.dtype != output.dtype:
-        grad = grad.astype(output.dtype)
+        seed = np.ones(output.shape, dtype=output.dtype)
+    else:
+        array = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+        if array.shape != output.shape:
+            raise ShapeError(f"backward: grad of shape {array.shape} does not match the output's shape {output.shape}")
+        seed = array if array.dtype == output.dtype else array.astype(output.dtype)
+        if create_graph and isinstance(grad, Tensor) and grad.requires_grad:
+            return grad if grad.dtype == output.dtype else grad.astype(output.dtype)
+    return Tensor._make(seed) if create_graph else seed
+
+
+def _edge_of(tensor: Tensor) -> tuple[Any, int]:
+    node = tensor.grad_fn
+    return (node, tensor._output_index) if node is not None else (tensor, 0)
+
+
+class _backward_mode:  # noqa: N801 - used like a function
+    """Inside backward: record only under create_graph, hand Primitives arrays otherwise, and stay quiet
+    about infinite local derivatives (sqrt or log at 0 are real answers; detect_anomaly() finds them)."""
+
+    def __init__(self, create_graph: bool) -> None:
+        self.create_graph = create_graph
+        self.errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+    def __enter__(self) -> None:
+        flags = self.flags = _state.flags
+        self.previous = flags.grad_enabled, flags.arrays_in_backward
+        flags.grad_enabled, flags.arrays_in_backward = self.create_graph, not self.create_graph
+        self.errstate.__enter__()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.errstate.__exit__(*exc_info)
+        self.flags.grad_enabled, self.flags.arrays_in_backward = self.previous
+
+
+def _call_backward(node: Function, grads: list[Any], create_graph: bool) -> tuple[Any, ...]:
+    """node.backward in its own dialect; the result as one gradient per input."""
+    if create_graph or node.backward_on_arrays:
+        result = node.backward(*grads)
+    else:  # a user's Function gets Tensors, and gives back Tensors or arrays
+        result = node.backward(*[Tensor._make(g) for g in grads])
+    if type(result) is not tuple:
+        result = (result,)
+    if len(result) != len(node.next_edges):
+        result = _pad_grads(node, result)
+    return result
+
+
+def _pad_grads(node: Function, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Trailing gradients for non-tensor arguments (axis, constants) may be omitted: pad them with None."""
+    edges = node.next_edges
+    if len(grads) > len(edges) or any(e is not None for e in edges[len(grads):]):
+        raise GraphError(
+            f"{node.name}.backward returned {len(grads)} gradients, but the op has {len(edges)} inputs "
+            "(return one per input, None for those that get no gradient)"
+        )
+    return grads + (None,) * (len(edges) - len(grads))
+
+
+def _conform(g: Any, shape: tuple[int, ...], dtype: np.dtype, node: Function, create_graph: bool) -> Any:
+    """Bring one input gradient to the input's kind (array or Tensor), shape and dtype."""
+    if create_graph:
+        if not isinstance(g, Tensor):
+            g = Tensor._make(np.asarray(g))
+    elif type(g) is not np.ndarray:
+        g = g.data if isinstance(g, Tensor) else np.asarray(g)
+    if g.shape != shape:
+        try:
+            g = sum_to(g, shape)  # undo broadcasting: a value copied k times gets the k gradients summed
+        except ShapeError:
+            raise ShapeError(
+                f"{node.name}.backward returned a gradient of shape {g.shape} for an input of shape {shape}"
+            ) from None
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    if _state.flags.anomaly_enabled:
+        _check_finite(node, g)
+    return g
+
+
+def _add(a: Any, b: Any) -> Any:
+    """a + b, keeping arrays arrays (NumPy returns a scalar for two 0-d arrays)."""
+    total = a + b
+    return np.asarray(total) if isinstance(total, np.generic) else total
+
+
+def _as_tensor(grad: Any) -> Tensor:
+    return grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad))
+
+
+def _output_grads_seen_by_user(node: Function, grads: list[Any], wanted: Wanted | None, shared: set[int],
+                               create_graph: bool) -> list[Any]:
+    """Fill an unused output's gradient with zeros, run tensor hooks, keep retained and requested gradients.
+
+    Arrays handed to the user are noted in `shared`, so that no leaf's `.grad` later adds into them.
+    """
+    grads = list(grads)
+    for slot, (shape, dtype) in enumerate(node.output_specs):
+        if grads[slot] is None:  # an output of a multi-output op that nothing used
+            zeros = np.zeros(shape, dtype=dtype)
+            grads[slot] = Tensor._make(zeros) if create_graph else zeros
+        hooks = node._hooks.get(slot) if node._hooks else None
+        if hooks:
+            grads[slot] = _run_hooks(hooks, grads[slot], shape, create_graph)
+            shared.add(id(grads[slot]))
+        kept = node._retained.get(slot) if node._retained else None
+        tensor = kept() if kept is not None else None
+        if tensor is not None:
+            grad = _as_tensor(grads[slot])
+            shared.add(id(grad.data))
+            tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+        if wanted is not None and (node, slot) in wanted.outputs:
+            wanted.found[wanted.outputs[(node, slot)]] = _as_tensor(grads[slot])
+            shared.add(id(grads[slot]))
+    return grads
+
+
+def _run_hooks(hooks: list[Any], grad: Any, shape: tuple[int, ...], create_graph: bool) -> Any:
+    """Call each hook with the gradient as a Tensor; a returned value replaces it (same shape required)."""
+    for hook in list(hooks):
+        replacement = hook(_as_tensor(grad))
+        if replacement is None:
+            continue
+        array = replacement.data if isinstance(replacement, Tensor) else np.asarray(replacement)
+        if array.shape != shape:
+            raise ShapeError(
+                f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape {array.shape} for a "
+                f"tensor of shape {shape}; a hook must return None or a gradient of the tensor's shape"
+            )
+        grad = _as_tensor(replacement) if create_graph else array
     return grad
 
 
-def run_backward(
-    outputs: Sequence[Tensor],
-    grad_outputs: Sequence[Any],
-    retain_graph: bool | None = None,
-    create_graph: bool = False,
-    inputs: Sequence[Tensor] | None = None,
-    allow_unused: bool = False,
-) -> tuple[Tensor | None, ...] | None:
-    """Backpropagate from `outputs`. With `inputs`, return their gradients instead of touching `.grad`.
-
-    Scheduling: nodes wait in a heap keyed by their sequence number, and the largest number (the most
-    recently recorded op) runs first. Every consumer of a node's outputs was recorded after it, so by the
-    time a node comes off the heap all the gradients flowing into it have been summed: a topological
-    order, found while walking, with no separate pass over the graph.
-
-    Without `create_graph`, gradients travel as raw ndarrays (Tensors appear only where user code sees
-    them: hooks, `.grad`, the result of `grad()`); with it, they are Tensors and every step is recorded.
-    """
-    if retain_graph is None:
-        retain_graph = create_graph
-    seeds = [_seed_grad(out, g) for out, g in zip(outputs, grad_outputs, strict=True)]
-    use_arrays = not create_graph
-
-    pending: dict[Function, list[Any]] = {}  # node -> summed gradient of each of its outputs
-    heap: list[tuple[int, Function]] = []  # (-sequence number, node): latest node first
-    leaf_grads: dict[int, list[Any]] = {}  # id(leaf) -> [leaf, summed gradient]
-    handed_out: set[int] = set()  # gradient arrays already referenced elsewhere: copy before storing
-
-    for out, seed in zip(outputs, seeds, strict=True):
-        handed_out.add(id(seed.data))
-        grad = seed.data if use_arrays else seed
-        node = out.grad_fn
-        if node is None:
-            entry = leaf_grads.get(id(out))
-            if entry is None:
-                leaf_grads[id(out)] = [out, grad]
-            else:
-                entry[1] = entry[1] + grad
-            continue
-        buffer = pending.get(node)
-        if buffer is None:
-            buffer = pending[node] = [None] * node.num_outputs
-            heappush(heap, (-node.sequence_number, node))
-        slot = out._output_index
-        buffer[slot] = grad if buffer[slot] is None else buffer[slot] + grad
-
-    # grad(): the gradients asked for, and only the part of the graph that leads to them.
-    captured: list[Any] = []
-    leaf_targets: dict[int, int] = {}
-    node_targets: dict[tuple[Function, int], int] = {}
-    needed: set[Function] | None = None
-    if inputs is not None:
-        captured = [None] * len(inputs)
-        for i, tensor in enumerate(inputs):
-            if not isinstance(tensor, Tensor) or not tensor.requires_grad:
-                raise GraphError(f"grad: input {i} does not require grad, so it has no gradient")
-            if tensor.grad_fn is None:
-                leaf_targets[id(tensor)] = i
-            else:
-                node_targets[(tensor.grad_fn, tensor._output_index)] = i
-        needed = _nodes_leading_to(topological_order(list(pending)), leaf_targets, node_targets)
-    flags = _state.flags
-    anomaly = flags.anomaly_enabled
-
-    previous_mode, previous_arrays = flags.grad_enabled, flags.arrays_in_backward
-    flags.grad_enabled = create_graph  # record the backward pass only when asked to
-    flags.arrays_in_backward = use_arrays
-    # Infinite local derivatives (sqrt or log at 0) are real answers, not bugs: like PyTorch we do not
-    # warn; detect_anomaly() is the tool that finds where a NaN or Inf gradient comes from.
-    errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
-    errstate.__enter__()
-    try:
-        while heap:
-            node = heappop(heap)[1]
-            grads = pending.pop(node)
-            if needed is not None and node not in needed:
-                if not retain_graph:
-                    node.release()
-                continue
-            if node._hooks or node._retained or node_targets or (
-                    len(grads) > 1 and any(g is None for g in grads)):
-                _prepare_output_grads(node, grads, handed_out, use_arrays, node_targets, captured)
-            if use_arrays and not node.array_backward:  # a user's Function: backward expects Tensors
-                input_grads = node.backward(*[Tensor._wrap(g) for g in grads])
-            else:
-                input_grads = node.backward(*grads)
-            if type(input_grads) is not tuple:
-                input_grads = (input_grads,)
-            edges = node.next_edges
-            if len(input_grads) != len(edges):
-                input_grads = _as_grad_tuple(node, input_grads)
-            for edge, g, shape, dtype in zip(edges, input_grads, node.input_shapes, node.input_dtypes, strict=True):
-                if edge is None or g is None:
-                    continue
-                # The shared chain-rule step: bring the gradient to its input's type, shape and dtype.
-                if use_arrays:
-                    if type(g) is not np.ndarray:
-                        g = g.data if isinstance(g, Tensor) else np.asarray(g)
-                elif not isinstance(g, Tensor):
-                    g = Tensor._wrap(np.asarray(g))
-                if g.shape != shape:
-                    g = _sum_to_input(node, edge, g)
-                if g.dtype is not dtype and g.dtype != dtype:
-                    g = g.astype(dtype)
-                if anomaly:
-                    _check_finite(node, edge, g)
-                target, slot = edge
-                if isinstance(target, Function):
-                    buffer = pending.get(target)
-                    if buffer is None:
-                        buffer = pending[target] = [None] * target.num_outputs
-                        buffer[slot] = g
-                        heappush(heap, (-target.sequence_number, target))
-                    else:
-                        buffer[slot] = g if buffer[slot] is None else buffer[slot] + g
-                else:
-                    entry = leaf_grads.get(id(target))
-                    if entry is None:
-                        leaf_grads[id(target)] = [target, g]
-                    else:
-                        entry[1] = entry[1] + g
-            if not retain_graph and node._saved is not None:
-                node.release()
-    finally:
-        errstate.__exit__(None, None, None)
-        flags.grad_enabled, flags.arrays_in_backward = previous_mode, previous_arrays
-
-    for leaf, g in leaf_grads.values():
-        if use_arrays:
-            g = Tensor._wrap(g)
-        if leaf._hooks:
-            for hook in list(leaf._hooks):
-                replacement = hook(g)
-                if replacement is not None:
-                    g = replacement if isinstance(replacement, Tensor) else Tensor._wrap(np.asarray(replacement))
-        if inputs is not None:
-            index = leaf_targets.get(id(leaf))
-            if index is not None:
-                captured[index] = g
-        else:
-            _store_leaf_grad(leaf, g, handed_out, create_graph)
-
-    if inputs is None:
-        return None
-    for i, g in enumerate(captured):
-        if g is None and not allow_unused:
-            raise GraphError(
-                f"grad: input {i} (shape {inputs[i].shape}) was not used to compute the outputs; "
-                "pass allow_unused=True to get None for it"
-            )
-    return tuple(captured)
+def _accumulate_into_grad(leaf: Tensor, grad: Any, shared: set[int], create_graph: bool) -> None:
+    """Add `grad` to `leaf.grad`, in place when we own the array (as PyTorch's AccumulateGrad does)."""
+    if create_graph or isinstance(grad, Tensor):
+        grad = _as_tensor(grad)
+        leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+        return
+    existing = leaf.grad
+    if existing is None:
+        # Never keep an array another gradient or a view also refers to: the next backward adds into it.
+        if grad.base is not None or id(grad) in shared or not grad.flags.writeable:
+            grad = grad.copy()
+        shared.add(id(grad))
+        leaf.grad = Tensor._make(grad)
+    elif not existing.requires_grad and existing.data.flags.writeable and existing.data.dtype == grad.dtype:
+        np.add(existing.data, grad, out=existing.data)
+    else:
+        leaf.grad = Tensor._make(np.asarray(existing.data + grad))
 
 
-def _as_grad_tuple(node: Function, input_grads: Any) -> tuple[Any, ...]:
-    """Backward's result as one gradient per input: a single gradient becomes a 1-tuple, and trailing
-    gradients for non-tensor arguments (axis, constants) may be omitted: they are padded with None."""
-    if type(input_grads) is not tuple:
-        input_grads = (input_grads,)
-    edges = node.next_edges
-    if len(input_grads) > len(edges) or any(e is not None for e in edges[len(input_grads):]):
-        raise GraphError(
-            f"{node.name}.backward returned {len(input_grads)} gradients, but the op has "
-            f"{len(edges)} inputs (return one per input, None for those that get no gradient)"
-        )
-    return input_grads + (None,) * (len(edges) - len(input_grads))
-
-
-def _nodes_leading_to(order: list[Function], leaf_targets: dict[int, int],
-                      node_targets: dict[tuple[Function, int], int]) -> set[Function]:
-    """The nodes whose backward contributes to a requested gradient (the rest need not run)."""
-    target_nodes = {node for node, _ in node_targets}
-    needed: set[Function] = set()
-    for node in reversed(order):  # producers first, so a node's inputs are decided before it
-        for edge in node.next_edges:
-            if edge is None:
-                continue
-            target = edge[0]
-            if (target in needed) if isinstance(target, Function) else (id(target) in leaf_targets):
-                needed.add(node)
-                break
-        if node in target_nodes:
-            needed.add(node)
-    return needed
-
-
-def _prepare_output_grads(node: Function, grads: list[Any], handed_out: set[int], use_arrays: bool,
-                          node_targets: dict[tuple[Function, int], int], captured: list[Any]) -> None:
-    """Fill missing output gradients with zeros, run tensor hooks, keep retained and requested gradients.
-
-    Gradients travel as ndarrays when `use_arrays`; hooks, `.grad` and `grad()` results get Tensors.
-    """
-    def as_tensor(g: Any) -> Tensor:
-        return Tensor._wrap(g) if use_arrays else g
-
-    def from_user(g: Any) -> Any:
-        if use_arrays:
-            return g.data if isinstance(g, Tensor) else np.asarray(g)
-        return g if isinstance(g, Tensor) else Tensor._wrap(np.asarray(g))
-
-    for slot, g in enumerate(grads):
-        if g is None:  # an output of a multi-output op that nothing used
-            shape, dtype = node.output_specs[slot]
-            grads[slot] = from_user(np.zeros(shape, dtype=dtype))
-    if node._hooks:
-        for slot, hooks in node._hooks.items():
-            for hook in list(hooks):
-                replacement = hook(as_tensor(grads[slot]))
-                if replacement is not None:
-                    grads[slot] = from_user(replacement)
-    if node._retained:
-        for slot, ref in node._retained.items():
-            tensor = ref()
-            if tensor is not None:
-                g = as_tensor(grads[slot])
-                handed_out.add(id(g.data))
-                tensor.grad = g if tensor.grad is None else (
-                    tensor.grad + g if not use_arrays else Tensor._wrap(tensor.grad.data + g.data))
-    if node_targets:
-        for slot, g in enumerate(grads):
-            index = node_targets.get((node, slot))
-            if index is not None:
-                handed_out.add(id(g.data) if isinstance(g, Tensor) else id(g))
-                captured[index] = as_tensor(g)
-
-
-def _sum_to_input(node: Function, edge: tuple[Any, int], g: Any) -> Any:
-    """Undo broadcasting: sum a gradient (array or Tensor) back to the shape of the input behind `edge`."""
-    i = _input_index(node, edge)
-    shape = node.input_shapes[i]
-    try:
-        return sum_to(g, shape)
-    except ShapeError:
-        raise ShapeError(
-            f"{node.name}.backward returned a gradient of shape {g.shape} for input {i}, "
-            f"whose shape is {shape}"
-        ) from None
-
-
-def _input_index(node: Function, edge: tuple[Any, int]) -> int:
-    """Which input an edge belongs to (found by identity: Tensors compare elementwise)."""
-    return next(i for i, e in enumerate(node.next_edges) if e is edge)
-
-
-def _check_finite(node: Function, edge: tuple[Any, int], g: Any) -> None:
+def _check_finite(node: Function, g: Any) -> None:
     if np.all(np.isfinite(g.data if isinstance(g, Tensor) else g)):
         return
-    i = _input_index(node, edge)
     where = node.creation_trace or "(created outside detect_anomaly(), so its origin was not recorded)\n"
     raise GraphError(
-        f"detect_anomaly: {node.name}.backward produced NaN or Inf in the gradient of input {i} "
-        f"(shape {g.shape}). The {node.name} op was created at:\n{where}"
+        f"detect_anomaly: {node.name}.backward produced NaN or Inf in a gradient (shape {g.shape}). "
+        f"The {node.name} op was created at:\n{where}"
     )
 
 
-def _store_leaf_grad(leaf: Tensor, g: Tensor, handed_out: set[int], create_graph: bool) -> None:
-    """Add `g` to `leaf.grad`, in place when we own the array (as PyTorch's AccumulateGrad does)."""
-    if create_graph or g.requires_grad:
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
-        return
-    if leaf.grad is None:
-        array = g.data
-        if array.base is None and array.flags.writeable and id(array) not in handed_out:  # the usual case
-            handed_out.add(id(array))
-            leaf.grad = g
-            return
-        # Never store an array that is a view or is also referenced by another gradient: the next
-        # backward adds into .grad in place, which must not change anything else.
-        if array.base is not None or id(array) in handed_out or not array.flags.writeable:
-            array = array.copy()
-        handed_out.add(id(array))
-        leaf.grad = Tensor._wrap(array)
-        return
-    existing = leaf.grad
-    if not existing.requires_grad and existing.data.flags.writeable and existing.data.dtype == g.dtype:
-        np.add(existing.data, g.data, out=existing.data)
-    else:
-        leaf.grad = Tensor._wrap(existing.data + g.data)
+# ---------------------------------------------------------------------- the public entry points
+def backward(tensor: Tensor, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
+    """Accumulate d(tensor)/d(leaf) into `.grad` of every leaf that requires grad (`Tensor.backward`).
+
+    Args:
+        grad: d(loss)/d(tensor), same shape as the tensor. Optional only for a single-element tensor.
+        retain_graph: keep the saved values so backward can run through this graph again
+            (defaults to `create_graph`).
+        create_graph: record the backward pass itself, so gradients can be differentiated again.
+    """
+    backward_pass((tensor,), (grad,), create_graph if retain_graph is None else retain_graph, create_graph)
 
 
 def grad(
@@ -396,7 +355,43 @@ def grad(
         gouts = tuple(grad_outputs)
     if len(gouts) != len(outs):
         raise ValueError(f"grad: got {len(gouts)} grad_outputs for {len(outs)} outputs")
-    result = run_backward(outs, gouts, retain_graph=retain_graph, create_graph=create_graph,
-                          inputs=ins, allow_unused=allow_unused)
-    assert result is not None
+    for i, tensor in enumerate(ins):
+        if not isinstance(tensor, Tensor) or not tensor.requires_grad:
+            raise GraphError(f"grad: input {i} does not require grad, so it has no gradient")
+    found = backward_pass(outs, gouts, create_graph if retain_graph is None else retain_graph, create_graph, ins)
+    result = tuple(found.get(id(t)) for t in ins)
+    for i, g in enumerate(result):
+        if g is None and not allow_unused:
+            raise GraphError(
+                f"grad: input {i} (shape {ins[i].shape}) was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
     return result
+
+
+def topological_order(roots: Iterable[Function]) -> list[Function]:
+    """Every node reachable from `roots`, once each, consumers before producers.
+
+    The reverse of a depth-first post-order, computed with an explicit stack (no recursion limit).
+    `backward_pass` does not need it (the clock gives it an order); `autograd.grad` uses it to find the
+    part of the graph that leads to the tensors asked for.
+    """
+    order: list[Function] = []
+    visited: set[Function] = set()
+    for root in roots:
+        if root in visited:
+            continue
+        visited.add(root)
+        stack = [(root, iter(root.next_edges))]
+        while stack:
+            node, edges = stack[-1]
+            for edge in edges:
+                if edge is not None and isinstance(edge[0], Function) and edge[0] not in visited:
+                    visited.add(edge[0])
+                    stack.append((edge[0], iter(edge[0].next_edges)))
+                    break  # descend first; this node's remaining edges are resumed later
+            else:
+                stack.pop()
+                order.append(node)  # all of its producers are already listed
+    order.reverse()
+    return order

@@ -1,28 +1,27 @@
-"""The functional API: every operation on tensors, as a function.
+"""The functional API, math part: every arithmetic, elementwise and reducing operation, as a function.
 
-Each function checks its arguments (so errors name the operation and the shapes), then applies a
-primitive from `autograd.functions` or composes several. Tensor methods and operators call these.
+Each function checks its arguments (so errors name the operation, the argument and what was expected),
+applies the dtype rule (`autograd.dtypes`), then applies a primitive from `autograd.functions` or
+composes several. The Tensor operators and methods are these functions, bound in `autograd/methods.py`.
+Shape operations (reshape, indexing, concatenation, ...) are in `autograd/shape_ops.py`.
 """
 
 from __future__ import annotations
 
-import builtins
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from autograd import dtypes
-from autograd.errors import DtypeError, ShapeError
+from autograd import dtypes, versions
+from autograd.errors import DtypeError, GraphError, ShapeError
 from autograd.functions import (
     Abs,
-    BroadcastTo,
+    Add,
     Cast,
     Clip,
-    Concatenate,
+    Div,
     Exp,
-    GetItem,
     LeakyReLU,
     Linear,
     Log,
@@ -33,89 +32,170 @@ from autograd.functions import (
     Maximum,
     Min,
     Minimum,
+    Mul,
+    Neg,
+    Pow,
+    PowConstant,
     ReLU,
-    Repeat,
-    Reshape,
     Sigmoid,
     Softmax,
     SoftmaxCrossEntropy,
     Sqrt,
+    Sub,
     Sum,
     Tanh,
-    Transpose,
     Where,
 )
 from autograd.functions.reduction import normalize_axes
-from autograd.tensor import Tensor, _operand
+from autograd.mode import state as _state
+from autograd.tensor import Tensor
 
 __all__ = [
-    "abs", "add", "broadcast_to", "cast", "clip", "concatenate", "div", "exp", "expand_dims", "flatten",
-    "getitem", "leaky_relu", "linear", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean",
-    "min", "minimum", "mul", "neg", "pow", "relu", "repeat", "reshape", "sigmoid", "softmax",
-    "softmax_cross_entropy", "sqrt", "squeeze", "stack", "sub", "sum", "swapaxes", "tanh", "to_index",
-    "transpose", "var", "where",
+    "abs", "add", "argmax", "argmin", "cast", "clip", "div", "eq", "exp", "ge", "gt", "le", "leaky_relu",
+    "linear", "log", "log_softmax", "logsumexp", "lt", "matmul", "max", "maximum", "mean", "min", "minimum",
+    "mul", "ne", "neg", "pow", "relu", "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "sub", "sum",
+    "tanh", "to_index", "var", "where",
 ]
 
 
+class ForeignOperand(TypeError):
+    """An operand that is not a tensor, an array or a number (the operators then return NotImplemented)."""
+
+
+# ---------------------------------------------------------------------- operands and the dtype rule
 def as_tensor_arg(value: Any, op: str) -> Tensor:
     """Accept a Tensor, ndarray, number or nested list as an operand of `op`; name the type otherwise."""
     if isinstance(value, Tensor):
         return value
     try:
-        return Tensor._wrap(dtypes.to_array(value))
-    except TypeError:
-        raise TypeError(
-            f"{op}: expected a Tensor, NumPy array or number, got {type(value).__name__}"
-        ) from None
+        return Tensor._make(dtypes.to_array(value, op=op))
+    except TypeError as error:
+        raise ForeignOperand(f"{op}: expected a Tensor, NumPy array or number, got {type(value).__name__}"
+                             f" ({error})") from None
 
 
-def _binary(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
-    if isinstance(a, Tensor):
-        b_t = _operand(b, a)
-        if b_t is NotImplemented:
-            raise TypeError(f"{op}: unsupported operand type {type(b).__name__}")
-        return a, b_t
-    if isinstance(b, Tensor):
-        a_t = _operand(a, b)
-        if a_t is NotImplemented:
-            raise TypeError(f"{op}: unsupported operand type {type(a).__name__}")
-        return a_t, b
-    return as_tensor_arg(a, op), as_tensor_arg(b, op)
+def float_arg(value: Any, op: str) -> Tensor:
+    """An operand of a real-valued operation (exp, log, softmax, ...): integers become the default float."""
+    x = as_tensor_arg(value, op)
+    if x.data.dtype.kind != "f":
+        return Tensor._make(x.data.astype(dtypes.float_dtype(x.data.dtype)))
+    return x
+
+
+def operands(a: Any, b: Any, op: str, real: bool = False) -> tuple[Any, Any]:
+    """The two operands of a binary op, brought to one dtype by the dtype rule (`autograd.dtypes`).
+
+    Tensors stay Tensors (those that need a gradient are floating and never cast); other operands become
+    constant arrays. Python numbers are weak: they take the other operand's dtype. `real`: the op gives
+    real numbers (division), so integers alone compute in the default float dtype.
+    """
+    if type(b) is float or type(b) is int:  # the usual `x * 0.5`, `x + 1`: a cached constant
+        if isinstance(a, Tensor) and a.data.dtype.kind == "f":
+            return a, _constant(b, a.data.dtype)
+    a_num, b_num = _is_number(a), _is_number(b)
+    if a_num and b_num:
+        a = as_tensor_arg(a, op)
+    x = a if a_num else _array_or_tensor(a, op)
+    y = b if b_num else _array_or_tensor(b, op)
+    if a_num or b_num:
+        tensor, number = (y, a) if a_num else (x, b)
+        dtype = tensor.dtype
+        if dtype.kind != "f" and (real or isinstance(number, float)):
+            dtype = dtypes.get_default_dtype()
+            tensor = _cast_constant(tensor, dtype)
+        elif dtype.kind != "f":
+            dtype = np.result_type(dtype, number)
+        constant = _constant(number, dtype)
+        return (constant, tensor) if a_num else (tensor, constant)
+    target = dtypes.promote_types(x.dtype, y.dtype)
+    if real and target.kind != "f":
+        target = dtypes.get_default_dtype()
+    if x.dtype.kind != "f" and x.dtype != target:
+        x = _cast_constant(x, target)
+    if y.dtype.kind != "f" and y.dtype != target:
+        y = _cast_constant(y, target)
+    return x, y
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, np.generic)
+
+
+def _array_or_tensor(value: Any, op: str) -> Any:
+    if isinstance(value, (Tensor, np.ndarray)):
+        if value.dtype.kind not in "biuf":
+            raise ForeignOperand(f"{op}: unsupported operand dtype {value.dtype}")
+        return value
+    return as_tensor_arg(value, op).data
+
+
+def _cast_constant(value: Any, dtype: np.dtype) -> np.ndarray:
+    """An integer or boolean operand (never one that needs a gradient) as an array of `dtype`."""
+    return (value.data if isinstance(value, Tensor) else value).astype(dtype)
+
+
+_constants: dict[np.dtype, dict[Any, np.ndarray]] = {}
+
+
+def _constant(value: Any, dtype: np.dtype) -> np.ndarray:
+    """A Python number as a read-only 0-d array of `dtype` (what NumPy 2's weak-scalar rule gives).
+
+    Cached: NumPy multiplies a small array by a 0-d array of its own dtype in about half the time it
+    takes for a Python float, and the backward pass multiplies by it again. Zero (whose sign a cache
+    keyed by value would lose) and NaN (which never equals itself) are not cached.
+    """
+    cache = _constants.get(dtype)
+    if cache is None:
+        cache = _constants[dtype] = {}
+    array = cache.get(value)
+    if array is None:
+        array = np.array(value, dtype=dtype)
+        array.flags.writeable = False
+        if value == value and value != 0:
+            if len(cache) >= 1024:  # bounded: a program using many distinct constants just starts over
+                cache.clear()
+            cache[value] = array
+    return array
 
 
 # ---------------------------------------------------------------------- arithmetic
 def add(a: Any, b: Any) -> Tensor:
-    a, b = _binary(a, b, "add")
-    return a + b
+    """a + b, elementwise with broadcasting."""
+    return Add.apply(*operands(a, b, "add"))
 
 
 def sub(a: Any, b: Any) -> Tensor:
-    a, b = _binary(a, b, "sub")
-    return a - b
+    """a - b, elementwise with broadcasting."""
+    return Sub.apply(*operands(a, b, "sub"))
 
 
 def mul(a: Any, b: Any) -> Tensor:
-    a, b = _binary(a, b, "mul")
-    return a * b
+    """a * b, elementwise with broadcasting."""
+    return Mul.apply(*operands(a, b, "mul"))
 
 
 def div(a: Any, b: Any) -> Tensor:
-    a, b = _binary(a, b, "div")
-    return a / b
+    """a / b, elementwise with broadcasting (true division: integers give the default float dtype)."""
+    return Div.apply(*operands(a, b, "div", real=True))
 
 
 def neg(a: Any) -> Tensor:
-    return -as_tensor_arg(a, "neg")
+    """-a."""
+    return Neg.apply(as_tensor_arg(a, "neg"))
 
 
 def pow(a: Any, exponent: Any) -> Tensor:  # noqa: A001 - mirrors torch.pow
-    return as_tensor_arg(a, "pow") ** exponent
+    """a ** exponent. A Python-number exponent is a constant (its own primitive, no gradient for it)."""
+    if _is_number(exponent) and not isinstance(exponent, bool) and isinstance(a, Tensor):
+        if a.data.dtype.kind != "f" and (isinstance(exponent, float) or exponent < 0):
+            a = float_arg(a, "pow")
+        return PowConstant.apply(a, exponent)
+    return Pow.apply(*operands(a, exponent, "pow"))
 
 
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product with NumPy semantics (1-D operands, batched and broadcast batch dimensions)."""
-    a, b = _binary(a, b, "matmul")
-    return MatMul.apply_binary(a, b)
+    return MatMul.apply(*operands(a, b, "matmul"))
 
 
 def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
@@ -124,10 +204,10 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     Same result and gradients as `x @ weight + bias`; faster, since the bias is added in place into the
     product. Other shapes (a broadcast bias) or mixed dtypes fall back to exactly that.
     """
-    if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
-        x, weight = _binary(x, weight, "linear")
+    if not (isinstance(x, Tensor) and isinstance(weight, Tensor) and x.data.dtype == weight.data.dtype):
+        x, weight = (v if isinstance(v, Tensor) else Tensor._make(np.asarray(v)) for v in operands(x, weight, "linear"))
     if bias is not None and not isinstance(bias, Tensor):
-        bias = _operand(bias, weight)
+        bias = as_tensor_arg(bias, "linear")
     x_data, w_data = x.data, weight.data
     if x_data.ndim == 0 or w_data.ndim != 2 or x_data.shape[-1] != w_data.shape[0]:
         raise ShapeError(
@@ -136,10 +216,10 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
         )
     same_dtype = x_data.dtype == w_data.dtype
     if bias is None:
-        return Linear.apply(x, weight, None) if same_dtype else MatMul.apply_binary(x, weight)
+        return Linear.apply(x, weight, None) if same_dtype else matmul(x, weight)
     if same_dtype and bias.data.dtype == w_data.dtype and bias.data.shape == (w_data.shape[1],):
         return Linear.apply(x, weight, bias)
-    return MatMul.apply_binary(x, weight) + bias
+    return add(matmul(x, weight), bias)
 
 
 def softmax_cross_entropy(logits: Any, labels: Any, reduction: str = "mean") -> Tensor:
@@ -155,7 +235,7 @@ def softmax_cross_entropy(logits: Any, labels: Any, reduction: str = "mean") -> 
         raise ValueError(f"softmax_cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     single = z.ndim == 1
     if single:
-        z = reshape(z, (1, -1))
+        z = Tensor.reshape(z, (1, -1))
         t = t.reshape(-1)
     if z.ndim != 2 or t.shape != (z.shape[0],):
         raise ShapeError(
@@ -171,44 +251,48 @@ def softmax_cross_entropy(logits: Any, labels: Any, reduction: str = "mean") -> 
             f"{z.shape}; got {t[(t < 0) | (t >= z.shape[1])][:5].tolist()}"
         )
     loss = SoftmaxCrossEntropy.apply(z, t, reduction)
-    return reshape(loss, ()) if single and reduction == "none" else loss
+    return Tensor.reshape(loss, ()) if single and reduction == "none" else loss
 
 
 # ---------------------------------------------------------------------- elementwise
 def exp(x: Any) -> Tensor:
-    return Exp.apply_unary(as_tensor_arg(x, "exp"))
+    """e ** x."""
+    return Exp.apply(float_arg(x, "exp"))
 
 
 def log(x: Any) -> Tensor:
     """Natural logarithm (log of 0 is -inf and of a negative number nan, as in NumPy, without warnings)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return Log.apply_unary(as_tensor_arg(x, "log"))
+    return Log.apply(float_arg(x, "log"))
 
 
 def sqrt(x: Any) -> Tensor:
-    with np.errstate(invalid="ignore"):
-        return Sqrt.apply_unary(as_tensor_arg(x, "sqrt"))
+    """Square root (nan for negative numbers, without warnings)."""
+    return Sqrt.apply(float_arg(x, "sqrt"))
 
 
 def abs(x: Any) -> Tensor:  # noqa: A001 - mirrors np.abs / torch.abs
-    return Abs.apply_unary(as_tensor_arg(x, "abs"))
+    """|x|; its gradient at 0 is 0."""
+    return Abs.apply(as_tensor_arg(x, "abs"))
 
 
 def tanh(x: Any) -> Tensor:
-    return Tanh.apply_unary(as_tensor_arg(x, "tanh"))
+    """Hyperbolic tangent."""
+    return Tanh.apply(float_arg(x, "tanh"))
 
 
 def sigmoid(x: Any) -> Tensor:
     """1 / (1 + exp(-x)), stable for any input (see `autograd.functions.elementwise.Sigmoid`)."""
-    return Sigmoid.apply_unary(as_tensor_arg(x, "sigmoid"))
+    return Sigmoid.apply(float_arg(x, "sigmoid"))
 
 
 def relu(x: Any) -> Tensor:
-    return ReLU.apply_unary(as_tensor_arg(x, "relu"))
+    """max(x, 0); its gradient at 0 is 0."""
+    return ReLU.apply(as_tensor_arg(x, "relu"))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
-    return LeakyReLU.apply_binary(as_tensor_arg(x, "leaky_relu"), float(negative_slope))
+    """x where x > 0, else negative_slope * x."""
+    return LeakyReLU.apply(float_arg(x, "leaky_relu"), float(negative_slope))
 
 
 def clip(x: Any, lo: Any = None, hi: Any = None) -> Tensor:
@@ -222,14 +306,12 @@ def clip(x: Any, lo: Any = None, hi: Any = None) -> Tensor:
 
 def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise maximum; where a == b the gradient is split equally."""
-    a, b = _binary(a, b, "maximum")
-    return Maximum.apply_binary(a, b)
+    return Maximum.apply(*operands(a, b, "maximum"))
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise minimum; where a == b the gradient is split equally."""
-    a, b = _binary(a, b, "minimum")
-    return Minimum.apply_binary(a, b)
+    return Minimum.apply(*operands(a, b, "minimum"))
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
@@ -237,22 +319,10 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
+    a, b = operands(a, b, "where")
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = as_tensor_arg(a, "where")
-    if isinstance(a, Tensor):
-        b = b if isinstance(b, Tensor) else _scalar_or_tensor(b, a, "where")
-    else:
-        a = _scalar_or_tensor(a, b, "where")
+        a = Tensor._make(np.asarray(a))
     return Where.apply(cond, a, b)
-
-
-def _scalar_or_tensor(value: Any, like: Tensor, op: str) -> Any:
-    if isinstance(value, (int, float)) and like.data.dtype.kind == "f":
-        return value  # a Python scalar is passed through as a constant and stays 'weak' in NumPy
-    result = _operand(value, like)
-    if result is NotImplemented:
-        raise TypeError(f"{op}: unsupported operand type {type(value).__name__}")
-    return result
 
 
 def cast(x: Any, dtype: Any) -> Tensor:
@@ -261,235 +331,301 @@ def cast(x: Any, dtype: Any) -> Tensor:
     target = np.dtype(dtype)
     if target == x.dtype:
         return x
+    dtypes.to_array(np.empty(0, target), op="astype")  # refuses strings, complex, ... by name
     if target.kind == "f" and x.dtype.kind == "f":
-        return Cast.apply_binary(x, target)
-    return Tensor._wrap(x.data.astype(target))
+        return Cast.apply(x, target)
+    return Tensor._make(x.data.astype(target))
+
+
+# ---------------------------------------------------------------------- comparisons (no gradient)
+def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Tensor:
+    x, y = operands(a, b, ufunc.__name__)
+    try:
+        return Tensor._make(np.asarray(ufunc(_raw(x), _raw(y))))
+    except ValueError:
+        raise ShapeError(f"{ufunc.__name__}: cannot compare shapes {np.shape(_raw(x))} and "
+                         f"{np.shape(_raw(y))}: not broadcastable") from None
+
+
+def _raw(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else value
+
+
+def lt(a: Any, b: Any) -> Tensor:
+    return _compare(np.less, a, b)
+
+
+def le(a: Any, b: Any) -> Tensor:
+    return _compare(np.less_equal, a, b)
+
+
+def gt(a: Any, b: Any) -> Tensor:
+    return _compare(np.greater, a, b)
+
+
+def ge(a: Any, b: Any) -> Tensor:
+    return _compare(np.greater_equal, a, b)
+
+
+def eq(a: Any, b: Any) -> Tensor:
+    return _compare(np.equal, a, b)
+
+
+def ne(a: Any, b: Any) -> Tensor:
+    return _compare(np.not_equal, a, b)
 
 
 # ---------------------------------------------------------------------- reductions
-def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def axis_arg(axis: Any, dim: Any, op: str) -> Any:
+    """`axis`, or PyTorch's spelling `dim` (one of the two)."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; they are the same argument")
+        return dim
+    return axis
+
+
+def keep_arg(keepdims: bool, keepdim: bool | None) -> bool:
+    """`keepdims`, or PyTorch's spelling `keepdim`."""
+    return bool(keepdim) if keepdim is not None else bool(keepdims)
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
+        keepdim: bool | None = None) -> Tensor:
+    """Sum over `axis` (all axes by default); `dim`/`keepdim` are accepted as PyTorch spells them."""
     x = as_tensor_arg(x, "sum")
-    return Sum.apply(x, normalize_axes(axis, x.ndim, "sum"), keepdims)
+    axes = normalize_axes(axis_arg(axis, dim, "sum"), x.ndim, "sum")
+    return Sum.apply(x, axes, keep_arg(keepdims, keepdim))
 
 
-def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Sum divided by the number of elements reduced."""
-    x = as_tensor_arg(x, "mean")
-    axes = normalize_axes(axis, x.ndim, "mean")
+def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None) -> Tensor:
+    """Sum divided by the number of elements reduced (integers give the default float dtype)."""
+    x = float_arg(x, "mean")
+    axes = normalize_axes(axis_arg(axis, dim, "mean"), x.ndim, "mean")
     count = math.prod(x.shape[a] for a in axes)
     if count == 0:
         raise ShapeError(f"mean: cannot average over zero elements (shape {x.shape}, axis {axis})")
-    return Sum.apply(x, axes, keepdims) * (1.0 / count)
+    return mul(Sum.apply(x, axes, keep_arg(keepdims, keepdim)), 1.0 / count)
 
 
-def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dim: Any = None,
+        keepdim: bool | None = None) -> Tensor:
     """Variance: mean squared deviation from the mean, divided by (n - ddof) instead of n."""
-    x = as_tensor_arg(x, "var")
-    axes = normalize_axes(axis, x.ndim, "var")
+    x = float_arg(x, "var")
+    axes = normalize_axes(axis_arg(axis, dim, "var"), x.ndim, "var")
     count = math.prod(x.shape[a] for a in axes)
     if count - ddof <= 0:
         raise ShapeError(f"var: {count} elements are too few for ddof={ddof} (shape {x.shape})")
-    deviation = x - mean(x, axes, keepdims=True)
-    return Sum.apply(deviation * deviation, axes, keepdims) * (1.0 / (count - ddof))
+    deviation = sub(x, mean(x, axes, keepdims=True))
+    return mul(Sum.apply(mul(deviation, deviation), axes, keep_arg(keepdims, keepdim)), 1.0 / (count - ddof))
 
 
-def _reduce_nonempty(x: Tensor, axis: Any, op: str) -> tuple[int, ...]:
+def _nonempty_axes(x: Tensor, axis: Any, op: str) -> tuple[int, ...]:
     axes = normalize_axes(axis, x.ndim, op)
     if any(x.shape[a] == 0 for a in axes) or (x.size == 0 and not axes):
         raise ShapeError(f"{op}: cannot reduce an empty axis (shape {x.shape}, axis {axis})")
     return axes
 
 
-def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def _no_dim(op: str, dim: Any) -> None:
+    if dim is not None:
+        raise TypeError(
+            f"{op}(dim={dim}) in PyTorch returns (values, indices); here {op}(axis={dim}) returns the values "
+            f"and arg{op}(axis={dim}) the indices (tied elements share the gradient, as torch.a{op} does)"
+        )
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
+        keepdim: bool | None = None) -> Tensor:
     """Maximum over `axis`; when several elements tie, each receives an equal share of the gradient."""
+    _no_dim("max", dim)
     x = as_tensor_arg(x, "max")
-    return Max.apply(x, _reduce_nonempty(x, axis, "max"), keepdims)
+    return Max.apply(x, _nonempty_axes(x, axis, "max"), keep_arg(keepdims, keepdim))
 
 
-def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def min(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
+        keepdim: bool | None = None) -> Tensor:
     """Minimum over `axis`; when several elements tie, each receives an equal share of the gradient."""
+    _no_dim("min", dim)
     x = as_tensor_arg(x, "min")
-    return Min.apply(x, _reduce_nonempty(x, axis, "min"), keepdims)
+    return Min.apply(x, _nonempty_axes(x, axis, "min"), keep_arg(keepdims, keepdim))
 
 
-def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def argmax(x: Any, axis: int | None = None, *, dim: Any = None, keepdims: bool = False) -> Tensor:
+    """Indices of the maxima along `axis` (of the flattened tensor if None); not differentiable."""
+    x = as_tensor_arg(x, "argmax")
+    axis = axis_arg(axis, dim, "argmax")
+    axes = normalize_axes(axis, x.ndim, "argmax") if axis is not None else None
+    return Tensor._make(np.asarray(np.argmax(x.data, axis=axes[0] if axes else None, keepdims=keepdims)))
+
+
+def argmin(x: Any, axis: int | None = None, *, dim: Any = None, keepdims: bool = False) -> Tensor:
+    """Indices of the minima along `axis` (of the flattened tensor if None); not differentiable."""
+    x = as_tensor_arg(x, "argmin")
+    axis = axis_arg(axis, dim, "argmin")
+    axes = normalize_axes(axis, x.ndim, "argmin") if axis is not None else None
+    return Tensor._make(np.asarray(np.argmin(x.data, axis=axes[0] if axes else None, keepdims=keepdims)))
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+              keepdim: bool | None = None) -> Tensor:
     """log(sum(exp(x))) over `axis`, computed stably (finite for inputs like +-1000)."""
-    x = as_tensor_arg(x, "logsumexp")
-    return LogSumExp.apply(x, _reduce_nonempty(x, axis, "logsumexp"), keepdims)
+    x = float_arg(x, "logsumexp")
+    return LogSumExp.apply(x, _nonempty_axes(x, axis_arg(axis, dim, "logsumexp"), "logsumexp"),
+                           keep_arg(keepdims, keepdim))
 
 
 def _one_axis(x: Tensor, axis: int, op: str) -> int:
     if x.ndim == 0:
-        raise ShapeError(f"{op}: needs at least 1 dimension, got a 0-d tensor")
+        if axis not in (0, -1):
+            raise ShapeError(f"{op}: axis {axis} is out of range for a 0-d tensor (use 0 or -1)")
+        return -1
     return normalize_axes(axis, x.ndim, op)[0]
 
 
-def softmax(x: Any, axis: int = -1) -> Tensor:
-    """exp(x) / sum(exp(x)) along `axis`, stable for large inputs."""
-    x = as_tensor_arg(x, "softmax")
-    return Softmax.apply_binary(x, _one_axis(x, axis, "softmax"))
+def softmax(x: Any, axis: int = -1, *, dim: Any = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis`, stable for large inputs. An empty axis gives an empty result."""
+    x = float_arg(x, "softmax")
+    axis = _one_axis(x, axis_arg(axis, dim, "softmax"), "softmax")
+    if x.ndim == 0:  # one element: its probability is 1
+        return add(mul(x, 0.0), 1.0)
+    if x.size == 0:
+        return mul(x, 1.0)
+    return Softmax.apply(x, axis)
 
 
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
+def log_softmax(x: Any, axis: int = -1, *, dim: Any = None) -> Tensor:
     """x - logsumexp(x) along `axis`, stable for large inputs (prefer it to log(softmax(x)))."""
-    x = as_tensor_arg(x, "log_softmax")
-    return LogSoftmax.apply_binary(x, _one_axis(x, axis, "log_softmax"))
-
-
-# ---------------------------------------------------------------------- shapes
-def reshape(x: Any, shape: Any) -> Tensor:
-    x = as_tensor_arg(x, "reshape")
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    if shape == x.shape:
-        return x
-    known = math.prod(s for s in shape if s != -1)
-    if shape.count(-1) > 1 or (
-        x.size != known if -1 not in shape else (known == 0 or x.size % known != 0)
-    ):
-        raise ShapeError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) to {shape}")
-    return Reshape.apply_binary(x, shape)
-
-
-def flatten(x: Any, start_axis: int = 0) -> Tensor:
-    """Merge the axes from `start_axis` to the end into one."""
-    x = as_tensor_arg(x, "flatten")
+    x = float_arg(x, "log_softmax")
+    axis = _one_axis(x, axis_arg(axis, dim, "log_softmax"), "log_softmax")
     if x.ndim == 0:
-        return reshape(x, (1,))
-    start = normalize_axes(start_axis, x.ndim, "flatten")[0]
-    return reshape(x, x.shape[:start] + (math.prod(x.shape[start:]),))
-
-
-def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
-    """Permute the axes (reverse them when `axes` is None)."""
-    x = as_tensor_arg(x, "transpose")
-    if axes is not None:
-        axes = tuple(int(a) % builtins.max(x.ndim, 1) for a in axes)
-        if sorted(axes) != list(range(x.ndim)):
-            raise ShapeError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
-    elif x.ndim < 2:
-        return x
-    return Transpose.apply_binary(x, axes)
-
-
-def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
-    x = as_tensor_arg(x, "swapaxes")
-    a, b = normalize_axes(axis1, x.ndim, "swapaxes")[0], normalize_axes(axis2, x.ndim, "swapaxes")[0]
-    perm = list(range(x.ndim))
-    perm[a], perm[b] = perm[b], perm[a]
-    return transpose(x, perm)
-
-
-def squeeze(x: Any, axis: Any = None) -> Tensor:
-    """Remove axes of size 1 (all of them, or the given ones)."""
-    x = as_tensor_arg(x, "squeeze")
-    axes = normalize_axes(axis, x.ndim, "squeeze") if axis is not None else None
-    if axes is None:
-        axes = tuple(i for i, s in enumerate(x.shape) if s == 1)
-    for a in axes:
-        if x.shape[a] != 1:
-            raise ShapeError(f"squeeze: axis {a} of shape {x.shape} has size {x.shape[a]}, not 1")
-    return reshape(x, tuple(s for i, s in enumerate(x.shape) if i not in axes))
-
-
-def expand_dims(x: Any, axis: int) -> Tensor:
-    """Insert an axis of size 1 at `axis`."""
-    x = as_tensor_arg(x, "expand_dims")
-    ndim = x.ndim + 1
-    if not -ndim <= axis < ndim:
-        raise ShapeError(f"expand_dims: axis {axis} is out of range for a result with {ndim} dimensions")
-    axis %= ndim
-    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
-
-
-def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
-    x = as_tensor_arg(x, "broadcast_to")
-    shape = tuple(shape)
-    if shape == x.shape:
-        return x
-    try:
-        np.broadcast_shapes(x.shape, shape)
-        ok = np.broadcast_shapes(x.shape, shape) == shape
-    except ValueError:
-        ok = False
-    if not ok:
-        raise ShapeError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
-    return BroadcastTo.apply_binary(x, shape)
-
-
-def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
-    """Repeat each element `repeats` times along `axis`, exactly like `np.repeat` (flattened if None)."""
-    x = as_tensor_arg(x, "repeat")
-    if axis is not None:
-        axis = normalize_axes(axis, x.ndim, "repeat")[0]
-    if isinstance(repeats, Tensor):
-        repeats = repeats.data
-    reps = np.asarray(repeats)
-    if reps.dtype.kind not in "iu" or np.any(reps < 0):
-        raise ValueError(f"repeat: repeats must be non-negative integers, got {repeats!r}")
-    length = x.size if axis is None else x.shape[axis]
-    if reps.ndim > 1 or (reps.ndim == 1 and reps.size not in (1, length)):
-        raise ShapeError(
-            f"repeat: {reps.size} repeat counts do not match the {length} elements along axis {axis} "
-            f"of shape {x.shape}"
-        )
-    return Repeat.apply(x, int(reps) if reps.ndim == 0 else reps, axis)
-
-
-def to_index(index: Any) -> Any:
-    """Replace Tensors inside an index by their arrays (tensors may index tensors)."""
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    if isinstance(index, list):
-        return np.asarray(index)
-    return index
-
-
-def getitem(x: Any, index: Any) -> Tensor:
-    """x[index]: basic slices, integer arrays (repeats accumulate gradient) and boolean masks."""
-    x = as_tensor_arg(x, "getitem")
-    index = to_index(index)
-    try:
-        return GetItem.apply_binary(x, index)
-    except IndexError as error:
-        raise IndexError(f"getitem: index {index!r} is invalid for a tensor of shape {x.shape}: {error}") from None
-
-
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis; all other axes must match."""
-    items = [as_tensor_arg(t, "concatenate") for t in tensors]
-    if not items:
-        raise ValueError("concatenate: need at least one tensor")
-    ndim = items[0].ndim
-    if ndim == 0 or any(t.ndim != ndim for t in items):
-        raise ShapeError(
-            f"concatenate: all tensors need the same number (>= 1) of dimensions, got shapes "
-            f"{[t.shape for t in items]}"
-        )
-    axis = normalize_axes(axis, ndim, "concatenate")[0]
-    rest = {t.shape[:axis] + t.shape[axis + 1:] for t in items}
-    if len(rest) > 1:
-        raise ShapeError(
-            f"concatenate: shapes {[t.shape for t in items]} differ outside the concatenation axis {axis}"
-        )
-    return Concatenate.apply(*items, axis=axis)
-
-
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join same-shaped tensors along a new axis (concatenate of tensors with an extra size-1 axis)."""
-    items = [as_tensor_arg(t, "stack") for t in tensors]
-    if not items:
-        raise ValueError("stack: need at least one tensor")
-    if len({t.shape for t in items}) > 1:
-        raise ShapeError(f"stack: all tensors must have the same shape, got {[t.shape for t in items]}")
-    ndim = items[0].ndim + 1
-    if not -ndim <= axis < ndim:
-        raise ShapeError(f"stack: axis {axis} is out of range for a result with {ndim} dimensions")
-    return concatenate([expand_dims(t, axis) for t in items], axis=axis)
+        return mul(x, 0.0)
+    if x.size == 0:
+        return mul(x, 1.0)
+    return LogSoftmax.apply(x, axis)
 
 
 def check_float(x: Tensor, op: str) -> None:
     """Raise a clear error if `x` is not floating (for ops that only make sense on real numbers)."""
     if x.dtype.kind != "f":
         raise DtypeError(f"{op}: expected a floating tensor, got dtype {x.dtype} (shape {x.shape})")
+
+
+# ---------------------------------------------------------------------- in-place updates
+def _update_in_place(x: Tensor, other: Any, op: Any, ufunc: np.ufunc, name: str) -> Tensor:
+    """x op= other. Outside a recorded graph: on x's memory, bumping its version (and its views').
+
+    Inside a recorded graph (x or other requires grad, grad mode on) the update is recorded like
+    `x = x op other` and x is rebound to the result: the old array is untouched, so nodes that saved it
+    stay valid. (Unlike PyTorch, views taken from x before keep the old values.)
+    """
+    y = operands(x, other, name, real=ufunc is np.true_divide)[1]
+    recording = _state.flags.grad_enabled and (x.requires_grad or (isinstance(y, Tensor) and y.requires_grad))
+    if recording:
+        if x.requires_grad and x.grad_fn is None:
+            raise GraphError(
+                f"{name}: a leaf tensor that requires grad (shape {x.shape}) cannot be modified in place "
+                "while the graph is recorded; do it inside `with autograd.no_grad():` (as optimizers do) "
+                "or write `x = x + ...` to make a new tensor"
+            )
+        result = op(x, y)
+        if result.shape != x.shape:
+            raise ShapeError(f"{name}: the result of shape {result.shape} does not fit the tensor of shape {x.shape}")
+        old_version = x._version
+        x.data, x.grad_fn, x._output_index, x.requires_grad = (result.data, result.grad_fn,
+                                                               result._output_index, result.requires_grad)
+        versions.note_change(x.data, old_version + 1)
+        return x
+    target = x.data
+    if not target.flags.writeable:  # e.g. a broadcast view: give this tensor its own memory
+        x.data = target = target.copy()
+    try:
+        ufunc(target, _raw(y), out=target, casting="same_kind")
+    except ValueError:
+        raise ShapeError(f"{name}: cannot update a tensor of shape {x.shape} in place with shape "
+                         f"{np.shape(_raw(y))}: the result must keep shape {x.shape}") from None
+    except TypeError:
+        raise DtypeError(f"{name}: cannot update a {x.dtype} tensor in place with "
+                         f"{np.asarray(_raw(y)).dtype} values") from None
+    versions.note_change(target)
+    return x
+
+
+def add_(x: Tensor, other: Any) -> Tensor:
+    """x += other, in place."""
+    return _update_in_place(x, other, add, np.add, "add_ (+=)")
+
+
+def sub_(x: Tensor, other: Any) -> Tensor:
+    """x -= other, in place."""
+    return _update_in_place(x, other, sub, np.subtract, "sub_ (-=)")
+
+
+def mul_(x: Tensor, other: Any) -> Tensor:
+    """x *= other, in place."""
+    return _update_in_place(x, other, mul, np.multiply, "mul_ (*=)")
+
+
+def div_(x: Tensor, other: Any) -> Tensor:
+    """x /= other, in place."""
+    return _update_in_place(x, other, div, np.true_divide, "div_ (/=)")
+
+
+def setitem(x: Tensor, index: Any, value: Any) -> None:
+    """x[index] = value, outside a recorded graph (inside one, build the result with where/concatenate)."""
+    value_array = _raw(value) if isinstance(value, Tensor) else as_tensor_arg(value, "setitem").data
+    if _state.flags.grad_enabled and (x.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
+        raise GraphError(
+            f"setitem: assigning into a tensor inside a recorded graph is not supported (target "
+            f"requires_grad={x.requires_grad}, value requires_grad={getattr(value, 'requires_grad', False)});"
+            " build the result with autograd.where() or autograd.concatenate() instead"
+        )
+    if not x.data.flags.writeable:
+        x.data = x.data.copy()
+    try:
+        x.data[to_index(index)] = value_array
+    except ValueError as error:
+        raise ShapeError(f"setitem: cannot assign a value of shape {np.shape(value_array)} to index {index!r} "
+                         f"of a tensor of shape {x.shape}: {error}") from None
+    versions.note_change(x.data)
+
+
+def zero_(x: Tensor) -> Tensor:
+    """Fill with zeros in place (outside the graph) and return x."""
+    setitem(x, slice(None), 0)
+    return x
+
+
+def fill_(x: Tensor, value: Any) -> Tensor:
+    """Fill with `value` in place (outside the graph) and return x."""
+    setitem(x, slice(None), value)
+    return x
+
+
+def to_index(index: Any) -> Any:
+    """An index as NumPy reads it: Tensors inside it become their arrays, and nested sequences arrays.
+
+    NumPy treats a list or a tuple inside an index tuple as an integer (or boolean) array, which may
+    select a position several times (`x[(0, 0, 1), :]`); converting them here lets the GetItem node see
+    that it is advanced indexing. An empty list selects nothing (an integer index, not a float one).
+    """
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return _index_array(index)
+    if isinstance(index, tuple):
+        return tuple(_index_item(item) for item in index)
+    return index
+
+
+def _index_item(item: Any) -> Any:
+    if isinstance(item, Tensor):
+        return item.data
+    if isinstance(item, (list, tuple)):
+        return _index_array(item)
+    return item
+
+
+def _index_array(items: Any) -> np.ndarray:
+    array = np.asarray([i.data if isinstance(i, Tensor) else i for i in items] if isinstance(items, list) else items)
+    return array.astype(np.intp) if array.size == 0 else array

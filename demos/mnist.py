@@ -112,7 +112,7 @@ def predict(model: nn.Module, x: np.ndarray, batch_size: int = 2000) -> np.ndarr
     outputs = []
     with autograd.no_grad():
         for part in common.batches(len(x), batch_size):
-            outputs.append(model(Tensor._wrap(x[part])).data)
+            outputs.append(model(autograd.as_tensor(x[part])).data)
     model.train(was_training)
     return np.concatenate(outputs)
 
@@ -189,8 +189,8 @@ class Trainer:
             if bar.bar is not None:
                 bar.bar.reset(total=len(indices))
             for idx in indices:
-                logits = model(Tensor._wrap(x[idx]))
-                loss = F.cross_entropy(logits, Tensor._wrap(t[idx]))
+                logits = model(autograd.as_tensor(x[idx]))
+                loss = F.cross_entropy(logits, autograd.as_tensor(t[idx]))
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()

@@ -84,13 +84,13 @@ def targets_of(config: Config, t: np.ndarray) -> np.ndarray:
 
 def loss_of(config: Config, output: Tensor, target: np.ndarray) -> Tensor:
     if config.loss == "mse":
-        return F.mse_loss(output, Tensor._wrap(target))
-    return F.cross_entropy(output, Tensor._wrap(target))
+        return F.mse_loss(output, autograd.as_tensor(target))
+    return F.cross_entropy(output, autograd.as_tensor(target))
 
 
 def evaluate(config: Config, model: nn.Module, x: np.ndarray, t: np.ndarray) -> tuple[float, float]:
     with autograd.no_grad():
-        out = model(Tensor._wrap(x))
+        out = model(autograd.as_tensor(x))
         loss = loss_of(config, out, targets_of(config, t)).item()
     return loss, float(np.mean(out.data.argmax(axis=1) == t))
 
@@ -113,7 +113,7 @@ def train(config: Config, data: dict[str, np.ndarray], seed: int, progress: bool
             order = rng.permutation(len(x))
             xs, ys = x[order], targets[order]  # shuffle once per epoch; batches are then cheap views
             for part in common.batches(len(x), config.batch_size):
-                loss = loss_of(config, model(Tensor._wrap(xs[part])), ys[part])
+                loss = loss_of(config, model(autograd.as_tensor(xs[part])), ys[part])
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
@@ -156,7 +156,7 @@ def draw(config: Config, model: nn.Module, data: dict[str, np.ndarray], history:
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 300), np.linspace(lo[1], hi[1], 300))
     grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
     with autograd.no_grad():
-        out_grid = model(Tensor._wrap(grid)).data
+        out_grid = model(autograd.as_tensor(grid)).data
     if config.output == "logits":
         out_grid = np.exp(out_grid - out_grid.max(axis=1, keepdims=True))
         out_grid /= out_grid.sum(axis=1, keepdims=True)
@@ -181,7 +181,7 @@ def draw_graph(config: Config, model: nn.Module, data: dict[str, np.ndarray], ou
         from autograd import viz
     except ImportError:
         return
-    loss = loss_of(config, model(Tensor._wrap(data["x_train"][:1])), targets_of(config, data["t_train"][:1]))
+    loss = loss_of(config, model(autograd.as_tensor(data["x_train"][:1])), targets_of(config, data["t_train"][:1]))
     try:
         viz.save_graph(loss, path=out / "graph.svg", group_modules=True, title=f"moons {config.name}: one step")
     except Exception as error:  # a missing `dot` program still leaves graph.dot behind

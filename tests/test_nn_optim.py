@@ -179,7 +179,8 @@ def test_a_float64_learning_rate_does_not_upcast():
 def test_step_records_no_graph_and_bumps_the_version():
     model = nn.Linear(3, 2)
     opt = optim.SGD(model.parameters(), lr=0.1)
-    loss = model(np.ones((1, 3))).sum()
+    x = Tensor(np.ones((1, 3), dtype=np.float32), requires_grad=True)  # dL/dx needs the weight: it is saved
+    loss = model(x).sum()
     loss.backward(retain_graph=True)
     with autograd.enable_grad():
         opt.step()

@@ -220,7 +220,7 @@ test_broadcast_to = backprop_test(
     second_order=True, max_examples=SECOND_ORDER_EXAMPLES,
 )
 test_repeat_constant_count = backprop_test(
-    lambda x, reps, axis: x.repeat(reps, axis), np.repeat,
+    lambda x, reps, axis: x.repeat(reps, axis=axis), np.repeat,
     inputs=ags.shapes().flatmap(
         lambda s: st.tuples(ags.tensors(s), st.integers(0, 3), st.none() | ags.axes(len(s), single=True)
                             if s else st.none())
@@ -228,7 +228,7 @@ test_repeat_constant_count = backprop_test(
     second_order=True, max_examples=SECOND_ORDER_EXAMPLES,
 )
 test_repeat_counts_per_element = backprop_test(
-    lambda x, reps, axis: x.repeat(reps, axis), np.repeat,
+    lambda x, reps, axis: x.repeat(reps, axis=axis), np.repeat,
     inputs=ags.shapes(min_dims=1).flatmap(
         lambda s: st.integers(0, len(s) - 1).flatmap(
             lambda axis: st.tuples(ags.tensors(s), hnp.arrays(np.int64, s[axis], elements=st.integers(0, 3)),

@@ -44,12 +44,12 @@ class GradientIsTheInput(Function):
         return x * x / 2
 
     def backward(self, gy):
-        return gy * Tensor._wrap(self.x)
+        return gy * Tensor._make(self.x)
 
 
 class ReturnsInputArray(GradientIsTheInput):
     def backward(self, gy):
-        return Tensor._wrap(self.x)  # bug: aliases x (and ignores gy)
+        return Tensor._make(self.x)  # bug: aliases x (and ignores gy)
 
 
 class NeverReleases(Double):

@@ -1,6 +1,8 @@
-"""The primitives: each a `Function` with its forward and backward side by side.
+"""The primitives: each a `Primitive` with its forward and backward side by side.
 
-Composite operations (mean, softmax cross-entropy, stack, ...) are built from these in `autograd.ops`.
+`SoftmaxCrossEntropy`, `Linear`, `LogSumExp`, `Sigmoid`, `Softmax` and `LogSoftmax` are fused primitives
+(one node where a composition would do, for numerical stability or speed). Composite operations (mean,
+var, stack, tile, ...) are built from primitives in `autograd.ops`.
 """
 
 from autograd.functions.arithmetic import Add, Div, Mul, Neg, Pow, PowConstant, Sub

@@ -2,22 +2,19 @@
 
 Binary ops broadcast like NumPy. Their backward returns gradients of the *output's* shape; the engine
 sums each back to its input's shape in one place (`autograd.functions.shape.sum_to`), so no op here
-handles broadcasting itself. Every backward here is plain arithmetic, which reads the same on NumPy
-arrays (an ordinary backward pass) and on Tensors (`create_graph=True`): `array_backward = True`.
+handles broadcasting itself. Each saves only what its backward reads: `x * 3` keeps the 3, not x.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from autograd.function import Function
-from autograd.functions import dispatch
+from autograd.function import Primitive
+from autograd.functions.elementwise import log_of, where_of
 
 
-class Add(Function):
+class Add(Primitive):
     """z = a + b.  dz/da = 1, dz/db = 1: the gradient passes through unchanged to both inputs."""
-
-    array_backward = True
 
     def forward(self, a, b):
         return a + b
@@ -26,10 +23,8 @@ class Add(Function):
         return gz, gz
 
 
-class Sub(Function):
+class Sub(Primitive):
     """z = a - b.  dz/da = 1, dz/db = -1."""
-
-    array_backward = True
 
     def forward(self, a, b):
         return a - b
@@ -38,10 +33,8 @@ class Sub(Function):
         return gz, (-gz if self.needs_input_grad[1] else None)
 
 
-class Neg(Function):
+class Neg(Primitive):
     """z = -a.  dz/da = -1."""
-
-    array_backward = True
 
     def forward(self, a):
         return -a
@@ -50,47 +43,42 @@ class Neg(Function):
         return -gz
 
 
-class Mul(Function):
+class Mul(Primitive):
     """z = a * b.  dz/da = b, dz/db = a: each input's gradient is the upstream gradient times the other."""
 
-    array_backward = True
-
     def forward(self, a, b):
-        self.save_for_backward(a, b)
+        needs_a, needs_b = self.needs_input_grad
+        self.save_for_backward(b if needs_a else None, a if needs_b else None)
         return a * b
 
     def backward(self, gz):
-        a, b = self.saved_tensors
-        ga = gz * b if self.needs_input_grad[0] else None
-        gb = gz * a if self.needs_input_grad[1] else None
-        return ga, gb
+        b, a = self.saved_tensors
+        return (gz * b if b is not None else None), (gz * a if a is not None else None)
 
 
-class Div(Function):
+class Div(Primitive):
     """z = a / b.  dz/da = 1/b, dz/db = -a/b**2 (written as -(dz/da) * a / b to reuse the first term)."""
 
-    array_backward = True
-
     def forward(self, a, b):
-        self.save_for_backward(a, b)
-        return a / b
+        self.save_for_backward(b, a if self.needs_input_grad[1] else None)
+        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is +-inf or nan, as in PyTorch
+            return a / b
 
     def backward(self, gz):
-        a, b = self.saved_tensors
+        b, a = self.saved_tensors
         ga = gz / b
-        gb = -ga * a / b if self.needs_input_grad[1] else None
+        gb = -ga * a / b if a is not None else None
         return (ga if self.needs_input_grad[0] else None), gb
 
 
-class PowConstant(Function):
-    """z = a ** c for a constant number c.  dz/da = c * a ** (c - 1)."""
-
-    array_backward = True
+class PowConstant(Primitive):
+    """z = a ** c for a constant number c.  dz/da = c * a ** (c - 1) (and 0 for c = 0, as in PyTorch)."""
 
     def forward(self, a, c):
         self.c = c
         self.save_for_backward(a)
-        return a ** c
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan
+            return a ** c
 
     def backward(self, gz):
         (a,) = self.saved_tensors
@@ -104,22 +92,35 @@ class PowConstant(Function):
         return gz * (c * a ** (c - 1)), None
 
 
-class Pow(Function):
-    """z = a ** b for tensors.  dz/da = b * a ** (b - 1);  dz/db = z * ln(a) (taken as 0 where a == 0)."""
+class Pow(Primitive):
+    """z = a ** b for tensors.  dz/da = b * a ** (b - 1);  dz/db = z * ln(a).
 
-    array_backward = True
+    At the edges we take PyTorch's limits: dz/da = 0 at a == b == 0 (where the formula gives 0 * inf);
+    dz/db = 0 where a == 0 and b >= 0 (z * ln(a) -> 0), and -inf for 0 ** b with b < 0.
+    """
 
     def forward(self, a, b):
-        z = np.power(a, b)
-        self.save_for_backward(a, b, z)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.power(a, b)
+        needs_a, needs_b = self.needs_input_grad
+        self.save_for_backward(a, b, z if needs_b else None)
         return z
 
     def backward(self, gz):
         a, b, z = self.saved_tensors
-        ga = gz * b * a ** (b - 1.0) if self.needs_input_grad[0] else None
-        gb = None
-        if self.needs_input_grad[1]:
-            # ln(a) is -inf at a == 0, where z * ln(a) has the limit 0 for b > 0: substitute a = 1 there.
-            safe_a = dispatch.where(dispatch.raw(a) == 0, 1.0, a)
-            gb = gz * z * dispatch.log(safe_a)
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = gz * b * a ** (b - 1.0)
+            zero_to_zero = (_raw(a) == 0) & (_raw(b) == 0)
+            if np.any(zero_to_zero):
+                ga = where_of(zero_to_zero, 0.0, ga)
+        if z is not None:
+            a_raw, b_raw = _raw(a), _raw(b)
+            limit_zero = (a_raw == 0) & (b_raw >= 0)
+            gb = gz * z * log_of(where_of(limit_zero, 1.0, a) if np.any(limit_zero) else a)
         return ga, gb
+
+
+def _raw(x):
+    """The array behind an array or a Tensor: for masks, which are constants of the graph."""
+    return x if isinstance(x, np.ndarray) else x.data

@@ -2,22 +2,19 @@
 
 Each backward multiplies the upstream gradient by the local derivative, evaluated elementwise.
 Masks (where relu passes, where clip passes) are constants: their derivative is zero almost everywhere,
-so treating them as constants keeps second-order gradients right. Every backward reads the same on NumPy
-arrays and Tensors (with `autograd.functions.dispatch` for `where`), so all set `array_backward = True`.
+so treating them as constants keeps second-order gradients right. Masks are saved with
+`save_for_backward` like any other value, so they are freed after backward.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from autograd.function import Function
-from autograd.functions import dispatch
+from autograd.function import Primitive, either
 
 
-class Exp(Function):
+class Exp(Primitive):
     """y = e**x.  dy/dx = e**x = y, so we keep y, not x."""
-
-    array_backward = True
 
     def forward(self, x):
         y = np.exp(x)
@@ -29,27 +26,25 @@ class Exp(Function):
         return gy * y
 
 
-class Log(Function):
+class Log(Primitive):
     """y = ln x.  dy/dx = 1 / x."""
-
-    array_backward = True
 
     def forward(self, x):
         self.save_for_backward(x)
-        return np.log(x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # ln 0 = -inf, ln -1 = nan, as in PyTorch
+            return np.log(x)
 
     def backward(self, gy):
         (x,) = self.saved_tensors
         return gy / x
 
 
-class Sqrt(Function):
+class Sqrt(Primitive):
     """y = sqrt(x).  dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)."""
 
-    array_backward = True
-
     def forward(self, x):
-        y = np.sqrt(x)
+        with np.errstate(invalid="ignore"):  # sqrt(-1) = nan, as in PyTorch
+            y = np.sqrt(x)
         self.save_for_backward(y)
         return y
 
@@ -58,23 +53,20 @@ class Sqrt(Function):
         return gy / (2.0 * y)
 
 
-class Abs(Function):
+class Abs(Primitive):
     """y = |x|.  dy/dx = sign(x) (0 at x = 0, as in PyTorch and NumPy's sign)."""
 
-    array_backward = True
-
     def forward(self, x):
-        self.sign = np.sign(x)
+        self.save_for_backward(np.sign(x))
         return np.abs(x)
 
     def backward(self, gy):
-        return gy * self.sign
+        (sign,) = self.saved_tensors
+        return gy * sign
 
 
-class Tanh(Function):
+class Tanh(Primitive):
     """y = tanh x.  dy/dx = 1 - tanh(x)**2 = 1 - y*y."""
-
-    array_backward = True
 
     def forward(self, x):
         y = np.tanh(x)
@@ -86,14 +78,12 @@ class Tanh(Function):
         return gy * (1.0 - y * y)
 
 
-class Sigmoid(Function):
+class Sigmoid(Primitive):
     """y = 1 / (1 + e**-x).  dy/dx = y (1 - y).
 
     Fused for stability: e**-|x| never overflows, so +-1000 gives exactly 1 and 0 without warnings,
     and small values keep full relative precision (no 1 - tanh cancellation).
     """
-
-    array_backward = True
 
     def forward(self, x):
         e = np.exp(-np.abs(x))
@@ -109,7 +99,7 @@ class Sigmoid(Function):
         return gy * (y * (1.0 - y))
 
 
-class ReLU(Function):
+class ReLU(Primitive):
     """y = max(x, 0).  dy/dx = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch).
 
     Backward multiplies by the boolean mask, which NumPy does several times faster than a masked
@@ -117,35 +107,31 @@ class ReLU(Function):
     unit stays NaN there instead of becoming 0.
     """
 
-    array_backward = True
-
     def forward(self, x):
-        y = np.maximum(x, 0)
-        self.mask = x > 0
-        return y
+        mask = x > 0
+        self.save_for_backward(mask)
+        return np.maximum(x, 0)
 
     def backward(self, gy):
-        return gy * self.mask
+        (mask,) = self.saved_tensors
+        return gy * mask
 
 
-class LeakyReLU(Function):
-    """y = x if x > 0 else slope * x.  dy/dx = 1 or slope."""
-
-    array_backward = True
+class LeakyReLU(Primitive):
+    """y = x if x > 0 else slope * x.  dy/dx = 1 where x > 0, else slope (slope at x = 0, as in PyTorch)."""
 
     def forward(self, x, slope):
-        self.mask = x > 0
-        self.slope = slope
-        return np.where(self.mask, x, x * slope)
+        positive = x > 0
+        self.save_for_backward(np.where(positive, 1.0, slope).astype(x.dtype, copy=False))
+        return np.where(positive, x, x * slope)
 
     def backward(self, gy):
-        return dispatch.where(self.mask, gy, gy * self.slope)
+        (local,) = self.saved_tensors
+        return gy * local
 
 
-class Clip(Function):
+class Clip(Primitive):
     """y = min(max(x, lo), hi).  dy/dx = 1 where lo <= x <= hi (boundaries included, like PyTorch), else 0."""
-
-    array_backward = True
 
     def forward(self, x, lo, hi):
         inside = np.ones(x.shape, dtype=bool)
@@ -153,61 +139,68 @@ class Clip(Function):
             inside &= x >= lo
         if hi is not None:
             inside &= x <= hi
-        self.inside = inside
+        self.save_for_backward(inside)
         return np.clip(x, lo, hi)
 
     def backward(self, gy):
-        return dispatch.where(self.inside, gy, 0.0)
+        (inside,) = self.saved_tensors
+        return gy * inside
 
 
-class Maximum(Function):
+class Maximum(Primitive):
     """z = max(a, b) elementwise.  The gradient goes to the larger input; ties split it half and half."""
 
-    array_backward = True
-
     def forward(self, a, b):
-        self.a_wins = np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(np.result_type(a, b))
+        self.save_for_backward(_share_of_first(a > b, a == b, np.result_type(a, b)))
         return np.maximum(a, b)
 
     def backward(self, gz):
-        return gz * self.a_wins, gz * (1.0 - self.a_wins)
+        (share,) = self.saved_tensors
+        return gz * share, gz * (1.0 - share)
 
 
-class Minimum(Function):
+class Minimum(Primitive):
     """z = min(a, b) elementwise.  The gradient goes to the smaller input; ties split it half and half."""
 
-    array_backward = True
-
     def forward(self, a, b):
-        self.a_wins = np.where(a < b, 1.0, np.where(a == b, 0.5, 0.0)).astype(np.result_type(a, b))
+        self.save_for_backward(_share_of_first(a < b, a == b, np.result_type(a, b)))
         return np.minimum(a, b)
 
     def backward(self, gz):
-        return gz * self.a_wins, gz * (1.0 - self.a_wins)
+        (share,) = self.saved_tensors
+        return gz * share, gz * (1.0 - share)
 
 
-class Where(Function):
+def _share_of_first(wins, ties, dtype):
+    """1 where the first operand wins, 1/2 where it ties, 0 where it loses: its share of the gradient."""
+    return (wins + 0.5 * ties).astype(dtype, copy=False)
+
+
+class Where(Primitive):
     """z = a where cond else b.  dz/da = cond, dz/db = not cond (cond itself gets no gradient)."""
 
-    array_backward = True
-
     def forward(self, cond, a, b):
-        self.cond = cond
+        self.save_for_backward(cond)
         return np.where(cond, a, b)
 
     def backward(self, gz):
-        ga = dispatch.where(self.cond, gz, 0.0) if self.needs_input_grad[1] else None
-        gb = dispatch.where(self.cond, 0.0, gz) if self.needs_input_grad[2] else None
+        (cond,) = self.saved_tensors
+        ga = where_of(cond, gz, 0.0) if self.needs_input_grad[1] else None
+        gb = where_of(cond, 0.0, gz) if self.needs_input_grad[2] else None
         return None, ga, gb
 
 
-class Cast(Function):
-    """y = x converted to another dtype.  dy/dx = 1; the gradient is converted back (by the engine)."""
-
-    array_backward = True
+class Cast(Primitive):
+    """y = x converted to another dtype.  dy/dx = 1; the engine casts the gradient back to x's dtype."""
 
     def forward(self, x, dtype):
         return x.astype(dtype)
 
     def backward(self, gy):
         return gy
+
+
+# For backward code that must run on arrays and on Tensors (see `autograd.function.either`).
+exp_of = either(np.exp, Exp)
+log_of = either(np.log, Log)
+where_of = either(np.where, Where)

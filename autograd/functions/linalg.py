@@ -6,11 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from autograd.errors import ShapeError
-from autograd.function import Function
-from autograd.functions import dispatch
+from autograd.function import Primitive
 
 
-class MatMul(Function):
+class MatMul(Primitive):
     """C = A @ B.  dL/dA = dL/dC @ B^T,  dL/dB = A^T @ dL/dC.
 
     A 1-D operand is treated as a row (left) or column (right) vector, as NumPy does; backward adds the
@@ -18,44 +17,40 @@ class MatMul(Function):
     by the engine like any other broadcast.
     """
 
-    array_backward = True
-
     def forward(self, a, b):
         if a.ndim == 0 or b.ndim == 0:
-            raise ShapeError(
-                f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}"
-            )
+            raise ShapeError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
         k_a = a.shape[-1]
         k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
         if k_a != k_b:
             raise ShapeError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: {k_a} != {k_b}")
-        self.save_for_backward(a, b)
+        needs_a, needs_b = self.needs_input_grad
+        self.a_vector, self.b_vector = a.ndim == 1, b.ndim == 1
+        self.save_for_backward(a if needs_b else None, b if needs_a else None)
         return np.matmul(a, b)
 
     def backward(self, gc):
         a, b = self.saved_tensors
-        a_vec, b_vec = a.ndim == 1, b.ndim == 1
+        a_vec, b_vec = self.a_vector, self.b_vector
         if a_vec and b_vec:  # inner product: C is a scalar
-            return gc * b, gc * a
-        a2 = a.reshape(1, -1) if a_vec else a
-        b2 = b.reshape(-1, 1) if b_vec else b
-        if a_vec:
-            gc = dispatch.expand_dims(gc, -2)
-        if b_vec:
-            gc = dispatch.expand_dims(gc, -1)
+            return (gc * b if b is not None else None), (gc * a if a is not None else None)
+        if a_vec:  # C lost the row axis of A: put it back in the gradient
+            gc = gc.reshape(gc.shape[:-1] + (1, gc.shape[-1]))
+        if b_vec:  # C lost the column axis of B
+            gc = gc.reshape(gc.shape + (1,))
         ga = gb = None
-        if self.needs_input_grad[0]:
-            ga = gc @ b2.swapaxes(-1, -2)
+        if b is not None:
+            ga = gc @ (b.reshape(-1, 1) if b_vec else b).swapaxes(-1, -2)
             if a_vec:
-                ga = ga.squeeze(-2)
-        if self.needs_input_grad[1]:
-            gb = a2.swapaxes(-1, -2) @ gc
+                ga = ga.reshape(ga.shape[:-2] + (ga.shape[-1],))
+        if a is not None:
+            gb = (a.reshape(1, -1) if a_vec else a).swapaxes(-1, -2) @ gc
             if b_vec:
-                gb = gb.squeeze(-1)
+                gb = gb.reshape(gb.shape[:-1])
         return ga, gb
 
 
-class Linear(Function):
+class Linear(Primitive):
     """y = x @ W + b for x of shape (..., in), W (in, out) and b (out,) or None: the affine layer.
 
     dL/dx = g @ W^T,  dL/dW = x^T @ g (batch axes flattened into one),  dL/db = g summed over all axes
@@ -64,21 +59,21 @@ class Linear(Function):
     exactly these shapes and a bias of the product's dtype; anything else is x @ W + b.)
     """
 
-    array_backward = True
-
     def forward(self, x, w, b):
         y = np.matmul(x, w)
         if b is not None:
             y += b
-        self.save_for_backward(x, w)
+        needs = self.needs_input_grad
+        self.save_for_backward(x if needs[1] else None, w if needs[0] else None)
+        self.weight_shape = w.shape
         return y
 
     def backward(self, g):
         x, w = self.saved_tensors
-        needs = self.needs_input_grad
-        gx = g @ w.T if needs[0] else None
-        gw = x.reshape(-1, w.shape[0]).T @ g.reshape(-1, w.shape[1]) if needs[1] else None
+        fan_in, fan_out = self.weight_shape
+        gx = g @ w.T if w is not None else None
+        gw = x.reshape(-1, fan_in).T @ g.reshape(-1, fan_out) if x is not None else None
         gb = None
-        if len(needs) > 2 and needs[2]:
+        if self.needs_input_grad[2]:
             gb = g.sum(axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g
         return gx, gw, gb

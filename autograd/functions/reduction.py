@@ -8,22 +8,33 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd.function import Function
-from autograd.functions import dispatch
+from autograd.errors import ShapeError
+from autograd.function import Primitive
+from autograd.functions.elementwise import exp_of, where_of
+from autograd.functions.shape import broadcast_of
 
 
 def normalize_axes(axis, ndim: int, op: str) -> tuple[int, ...]:
-    """Turn `axis` (None, int or sequence, negatives allowed) into a sorted tuple of axes."""
-    from autograd.errors import ShapeError
+    """Turn `axis` (None, an int or a sequence of ints, negatives allowed) into a sorted tuple of axes.
 
+    A 0-d tensor accepts axis 0 and -1, as in PyTorch: reducing its one element over "axis 0" leaves it.
+    """
     if axis is None:
         return tuple(range(ndim))
-    items = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+        items = (axis,)
+    elif isinstance(axis, (tuple, list)):
+        items = tuple(axis)
+    else:
+        raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {type(axis).__name__} {axis!r}")
     axes = []
     for a in items:
-        if not isinstance(a, (int, np.integer)) or not -ndim <= a < max(ndim, 1):
-            raise ShapeError(f"{op}: axis {a!r} is out of range for a tensor with {ndim} dimensions")
-        axes.append(int(a) % ndim if ndim else 0)
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}")
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise ShapeError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
+        if ndim:
+            axes.append(int(a) % ndim)
     if len(set(axes)) != len(axes):
         raise ShapeError(f"{op}: repeated axis in {axis!r}")
     return tuple(sorted(axes))
@@ -34,10 +45,8 @@ def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
 
 
-class Sum(Function):
+class Sum(Primitive):
     """y = sum of x over `axes`.  dy/dx = 1 for every element: the gradient is repeated over the axes."""
-
-    array_backward = True
 
     def forward(self, x, axes, keepdims):
         self.input_shape = x.shape
@@ -45,29 +54,28 @@ class Sum(Function):
         return np.add.reduce(x, axis=axes, keepdims=keepdims)  # np.sum without its Python wrapper
 
     def backward(self, gy):
-        return dispatch.broadcast_to(gy.reshape(self.kept), self.input_shape)
+        return broadcast_of(gy.reshape(self.kept), self.input_shape)
 
 
-class Max(Function):
+class Max(Primitive):
     """y = max of x over `axes`.  dy/dx = 1/k at the k positions that attain the max, 0 elsewhere.
 
     Splitting ties equally (rather than picking one winner) keeps the gradient symmetric and matches
     the subgradient average; PyTorch's `amax` does the same.
     """
 
-    array_backward = True
-
     reduce = np.maximum.reduce
 
     def forward(self, x, axes, keepdims):
         y_kept = self.reduce(x, axis=axes, keepdims=True)
         winners = x == y_kept
-        self.share = winners / np.add.reduce(winners, axis=axes, keepdims=True, dtype=x.dtype)
+        self.save_for_backward(winners / np.add.reduce(winners, axis=axes, keepdims=True, dtype=x.dtype))
         self.kept = kept_shape(x.shape, axes)
         return y_kept if keepdims else y_kept.reshape([s for i, s in enumerate(x.shape) if i not in axes])
 
     def backward(self, gy):
-        return gy.reshape(self.kept) * self.share
+        (share,) = self.saved_tensors
+        return gy.reshape(self.kept) * share
 
 
 class Min(Max):
@@ -76,14 +84,12 @@ class Min(Max):
     reduce = np.minimum.reduce
 
 
-class LogSumExp(Function):
+class LogSumExp(Primitive):
     """y = log(sum(exp(x))) over `axes`.  dy/dx = exp(x - y) = softmax(x).
 
     Fused for stability: subtracting the max before exp means nothing overflows, so inputs of +-1000
-    give finite values and gradients.
+    give finite values and gradients. A slice of all -inf has y = -inf and gradient 0 (not nan).
     """
-
-    array_backward = True
 
     def forward(self, x, axes, keepdims):
         m = np.maximum.reduce(x, axis=axes, keepdims=True)
@@ -97,4 +103,8 @@ class LogSumExp(Function):
 
     def backward(self, gy):
         x, y = self.saved_tensors
-        return gy.reshape(self.kept) * dispatch.exp(x - y.reshape(self.kept))
+        y_kept = y.reshape(self.kept)
+        empty = (y_kept.data if not isinstance(y_kept, np.ndarray) else y_kept) == -np.inf
+        if np.any(empty):  # exp(-inf - (-inf)) is nan; the limit of the softmax weights there is 0
+            y_kept = where_of(empty, 0.0, y_kept)
+        return gy.reshape(self.kept) * exp_of(x - y_kept)

@@ -10,13 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from autograd.errors import ShapeError
-from autograd.function import Function
+from autograd.function import Primitive, either
 
 
-class Reshape(Function):
+class Reshape(Primitive):
     """y = x viewed with a new shape.  Backward: reshape the gradient back to x's shape."""
-
-    array_backward = True
 
     def forward(self, x, shape):
         self.input_shape = x.shape
@@ -26,10 +24,8 @@ class Reshape(Function):
         return gy.reshape(self.input_shape)
 
 
-class Transpose(Function):
+class Transpose(Primitive):
     """y = x with permuted axes.  Backward: permute the gradient with the inverse permutation."""
-
-    array_backward = True
 
     def forward(self, x, axes):
         self.axes = axes
@@ -41,10 +37,8 @@ class Transpose(Function):
         return gy.transpose(tuple(np.argsort(self.axes)))
 
 
-class BroadcastTo(Function):
+class BroadcastTo(Primitive):
     """y = x broadcast to `shape` (a read-only view).  Backward: sum the gradient back to x's shape."""
-
-    array_backward = True
 
     def forward(self, x, shape):
         self.input_shape = x.shape
@@ -54,8 +48,11 @@ class BroadcastTo(Function):
         return sum_to(gy, self.input_shape)
 
 
+broadcast_of = either(np.broadcast_to, BroadcastTo)  # for backward code on arrays or Tensors
+
+
 def sum_to(grad, shape: tuple[int, ...]):
-    """Sum `grad` (a Tensor) over the axes that broadcasting added or stretched, giving `shape`.
+    """Sum `grad` (an array or a Tensor) over the axes that broadcasting added or stretched, giving `shape`.
 
     The chain rule for broadcasting: a value copied to k places receives the sum of the k gradients.
     """
@@ -64,108 +61,100 @@ def sum_to(grad, shape: tuple[int, ...]):
     lead = grad.ndim - len(shape)
     if lead < 0 or any(s != 1 and s != g for s, g in zip(shape, grad.shape[lead:], strict=True)):
         raise ShapeError(f"sum_to: a gradient of shape {grad.shape} cannot be reduced to shape {shape}")
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1
-    )
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1)
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     return grad.reshape(shape) if grad.shape != shape else grad
 
 
-class Repeat(Function):
+class Repeat(Primitive):
     """y = np.repeat(x, repeats, axis): each element copied `repeats` times.
 
     Backward: a copied value receives the sum of its copies' gradients (the textbook's Repeat node).
     """
 
-    array_backward = True
-
     def forward(self, x, repeats, axis):
         self.input_shape = x.shape
         self.axis = axis
-        self.repeats = repeats
+        self.save_for_backward(repeats)
         return np.repeat(x, repeats, axis=axis)
 
     def backward(self, gy):
-        shape, axis, repeats = self.input_shape, self.axis, self.repeats
-        if axis is None:
-            flat_len = int(np.prod(shape))
-            gy_axis, n = gy, flat_len
-            axis_ = 0
-        else:
-            gy_axis, n, axis_ = gy, shape[axis], axis
+        (repeats,) = self.saved_tensors
+        shape, axis = self.input_shape, self.axis
+        n, axis_ = (int(np.prod(shape)), 0) if axis is None else (shape[axis], axis)
         if np.ndim(repeats) == 0 or len(repeats) == 1:
-            r = int(np.reshape(repeats, -1)[0]) if np.ndim(repeats) else int(repeats)
-            split = gy_axis.shape[:axis_] + (n, r) + gy_axis.shape[axis_ + 1:]
-            g = gy_axis.reshape(split).sum(axis=axis_ + 1)
+            r = int(np.reshape(repeats, -1)[0])
+            g = gy.reshape(gy.shape[:axis_] + (n, r) + gy.shape[axis_ + 1:]).sum(axis=axis_ + 1)
         else:
-            g = SumSegments.apply(gy_axis, np.asarray(repeats), axis_)
+            g = SumSegments.apply(gy, np.asarray(repeats), axis_)
         return g.reshape(shape)
 
 
-class SumSegments(Function):
+class SumSegments(Primitive):
     """y[i] = sum of consecutive segments of x along `axis`, segment i having repeats[i] elements.
 
     The backward of Repeat with uneven counts; its own backward is Repeat, so both are differentiable.
     """
 
-    array_backward = True
-
     def forward(self, x, repeats, axis):
-        self.repeats, self.axis = repeats, axis
+        self.axis = axis
+        self.save_for_backward(repeats)
         ends = np.cumsum(repeats)
         zeros = np.zeros(x.shape[:axis] + (1,) + x.shape[axis + 1:], dtype=x.dtype)
         padded = np.concatenate([zeros, np.cumsum(x, axis=axis)], axis=axis)  # prefix sums, 0 first
         return np.take(padded, ends, axis=axis) - np.take(padded, ends - repeats, axis=axis)
 
     def backward(self, gy):
-        return Repeat.apply(gy, self.repeats, self.axis)
+        (repeats,) = self.saved_tensors
+        return Repeat.apply(gy, repeats, self.axis)
 
 
-def _is_advanced(index) -> bool:
-    """True if the index contains integer arrays (which may repeat positions, so gradients must add)."""
-    items = index if isinstance(index, tuple) else (index,)
-    return any(
-        isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype.kind != "b" for i in items
+def is_basic_index(index) -> bool:
+    """True if `index` is NumPy basic indexing (ints, slices, None, ...): each position selected once.
+
+    Anything else (integer arrays, lists, nested tuples, boolean masks) is advanced indexing, which may
+    select a position several times, so its backward must add the gradients up.
+    """
+    items = index if type(index) is tuple else (index,)
+    return all(
+        item is None or item is Ellipsis or isinstance(item, (slice, int, np.integer)) and not isinstance(item, bool)
+        for item in items
     )
 
 
-class GetItem(Function):
+class GetItem(Primitive):
     """y = x[index].  Backward: scatter the gradient into zeros of x's shape, adding where positions repeat."""
 
-    array_backward = True
-
     def forward(self, x, index):
-        self.index = index
         self.input_shape = x.shape
+        self.save_for_backward(index)
         return x[index]
 
     def backward(self, gy):
-        return IndexAdd.apply(gy, self.index, self.input_shape)
+        (index,) = self.saved_tensors
+        return IndexAdd.apply(gy, index, self.input_shape)
 
 
-class IndexAdd(Function):
+class IndexAdd(Primitive):
     """y = zeros(shape); y[index] += x (accumulating repeats, like np.add.at).  Backward: x's gradient is gy[index]."""
 
-    array_backward = True
-
     def forward(self, x, index, shape):
-        self.index = index
+        self.save_for_backward(index)
         out = np.zeros(shape, dtype=x.dtype)
-        if _is_advanced(index):
-            np.add.at(out, index, x)
+        if is_basic_index(index):
+            out[index] = x  # basic indexing selects each position once: plain assignment is exact
         else:
-            out[index] = x  # basic slices and masks select each position once: plain assignment is exact
+            np.add.at(out, index, x)
         return out
 
     def backward(self, gy):
-        return GetItem.apply(gy, self.index)
+        (index,) = self.saved_tensors
+        return GetItem.apply(gy, index)
 
 
-class Concatenate(Function):
+class Concatenate(Primitive):
     """y = concatenate(xs, axis).  Backward: cut the gradient into the pieces' sizes along the axis."""
-
-    array_backward = True
 
     def forward(self, *arrays, axis=0):
         self.axis = axis

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd.function import Function
-from autograd.functions import dispatch
-from autograd.tensor import Tensor
+from autograd.function import Primitive
+from autograd.functions.elementwise import exp_of
 
 
-class Softmax(Function):
+class Softmax(Primitive):
     """y = exp(x) / sum(exp(x)) along `axis`.  dL/dx = y * (g - sum(g * y)), the softmax Jacobian-vector product."""
-
-    array_backward = True
 
     def forward(self, x, axis):
         self.axis = axis
@@ -31,10 +28,8 @@ class Softmax(Function):
         return gy_y - y * gy_y.sum(axis=self.axis, keepdims=True)
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Primitive):
     """y = x - logsumexp(x) along `axis`.  dL/dx = g - softmax(x) * sum(g), with softmax(x) = exp(y)."""
-
-    array_backward = True
 
     def forward(self, x, axis):
         self.axis = axis
@@ -45,20 +40,18 @@ class LogSoftmax(Function):
 
     def backward(self, gy):
         (y,) = self.saved_tensors
-        return gy - dispatch.exp(y) * gy.sum(axis=self.axis, keepdims=True)
+        return gy - exp_of(y) * gy.sum(axis=self.axis, keepdims=True)
 
 
-class SoftmaxCrossEntropy(Function):
+class SoftmaxCrossEntropy(Primitive):
     """loss_i = -log softmax(z_i)[t_i] = logsumexp(z_i) - z_i[t_i] for logits z (N, C) and labels t (N,),
     then the mean over i (or the sum, or none).  dloss_i/dz_i = softmax(z_i) - onehot(t_i).
 
     Fused for speed and stability: one exp pass gives both the loss (through the shifted logsumexp, so
     logits of +-1000 are fine) and the probabilities the gradient needs; no (N, C) log-probability graph,
-    no gather and no scatter-add in backward. With create_graph the gradient is rebuilt from a
+    no gather and no scatter-add in backward. Under create_graph the gradient is rebuilt from a
     differentiable softmax of z, so second derivatives are right.
     """
-
-    array_backward = True
 
     def forward(self, z, labels, reduction):
         # ufunc.reduce directly: np.max/np.sum/np.mean add Python-level wrappers that cost as much as
@@ -69,8 +62,8 @@ class SoftmaxCrossEntropy(Function):
         total = np.add.reduce(e, axis=1, keepdims=True)
         losses = np.log(total.reshape(n)) - shifted[np.arange(n), labels]
         e /= total  # the probabilities, in place
-        self.labels, self.reduction = labels, reduction
-        self.save_for_backward(z, e)
+        self.reduction = reduction
+        self.save_for_backward(z, e, labels)
         if reduction == "mean":
             return np.add.reduce(losses) / n
         if reduction == "sum":
@@ -78,23 +71,23 @@ class SoftmaxCrossEntropy(Function):
         return losses
 
     def backward(self, g):
-        z, p = self.saved_tensors
+        z, p, labels = self.saved_tensors
         n = p.shape[0]
-        rows, labels = np.arange(n), self.labels
-        if isinstance(g, Tensor):  # create_graph: (softmax(z) - onehot) written with Tensor ops
-            onehot = np.zeros(p.shape, dtype=p.dtype)
-            onehot[rows, labels] = 1
-            grad = z.softmax(axis=1) - onehot
-        else:
+        rows = np.arange(n)
+        if isinstance(g, np.ndarray):
             grad = p.copy()
             grad[rows, labels] -= 1
+        else:  # create_graph: softmax(z) - onehot, written with differentiable ops
+            onehot = np.zeros(p.shape, dtype=p.dtype)
+            onehot[rows, labels] = 1
+            grad = Softmax.apply(z, 1) - onehot
         if self.reduction == "mean":
-            scale = g * (1.0 / n) if isinstance(g, Tensor) else g / p.dtype.type(n)
+            scale = g * (1.0 / n) if not isinstance(g, np.ndarray) else g / p.dtype.type(n)
         elif self.reduction == "sum":
             scale = g
         else:
             scale = g.reshape(n, 1)
-        if isinstance(g, Tensor):
-            return grad * scale, None, None
-        grad *= scale
-        return grad, None, None
+        if isinstance(g, np.ndarray):
+            grad *= scale
+            return grad, None, None
+        return grad * scale, None, None

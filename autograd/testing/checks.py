@@ -72,7 +72,7 @@ def _backward_and_release(func: Callable[..., Any], leaves: list[Any], upstream:
     roots = [(o, v) for o, v in zip(outputs, vs, strict=True) if v is not None and o.requires_grad]
     nodes = graph.topological_order(o.grad_fn for o, _ in roots if o.grad_fn is not None)
     if roots:
-        graph.run_backward([o for o, _ in roots], [v for _, v in roots])
+        graph.backward_pass([o for o, _ in roots], [v for _, v in roots])
     kept = [node.name for node in nodes if _holds_saved_values(node)]
     return arrays, vs, [weakref.ref(node) for node in nodes], kept
 
@@ -119,7 +119,7 @@ def check_backprop(
     """
     args = tuple(args)
     name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or repr(func)
-    leaves = [Tensor._wrap(a.data).requires_grad_(a.requires_grad) if isinstance(a, Tensor) else a for a in args]
+    leaves = [Tensor._make(a.data).requires_grad_(a.requires_grad) if isinstance(a, Tensor) else a for a in args]
     snapshots = [np.array(a.data if isinstance(a, Tensor) else a, copy=True)
                  if isinstance(a, (Tensor, np.ndarray)) else None for a in args]
     rng = np.random.default_rng(seed)
@@ -136,7 +136,7 @@ def check_backprop(
                 array = np.array(given[k].data if isinstance(given[k], Tensor) else given[k], dtype=out.dtype)
             else:
                 array = rng.standard_normal(out.shape).astype(out.dtype)
-            vs.append(Tensor._wrap(array))
+            vs.append(Tensor._make(array))
             upstream_copies.append(array.copy())
         return vs
 

@@ -163,7 +163,7 @@ def tensors(shape: Shape | st.SearchStrategy[Shape] | None = None, dtype: Any = 
     if requires_grad and dtype.kind != "f":
         raise TypeError(f"tensors: a {dtype} tensor cannot require grad; pass requires_grad=False")
     return arrays(shape, dtype, elements, min_value=min_value, max_value=max_value, avoid=avoid, margin=margin,
-                  min_gap=min_gap).map(lambda array: Tensor._wrap(array).requires_grad_(requires_grad))
+                  min_gap=min_gap).map(lambda array: Tensor._make(array).requires_grad_(requires_grad))
 
 
 def broadcastable_tensors(n: int = 2, shapes: st.SearchStrategy[tuple[Shape, ...]] | None = None,
