@@ -174,7 +174,7 @@ def checkpoint_errors(path: Path, config_name: str) -> Iterator[None]:
     """Turn a checkpoint that does not fit the model (shapes, keys, values) into a one-line DemoError."""
     try:
         yield
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, RuntimeError) as error:  # RuntimeError: load_state_dict's shapes
         raise DemoError(f"{path} does not fit the {config_name!r} config: {error}") from None
 
 

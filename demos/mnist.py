@@ -233,7 +233,6 @@ class Trainer:
                 self.best = score
                 self.save_checkpoint(self.out / "checkpoint.npz")
             self.save_checkpoint(self.out / "last.npz")
-            self.last_saved, self.saved_round = self.out / "last.npz", self.round
             self.write_metrics()
         return self.write_metrics()
 
@@ -244,6 +243,8 @@ class Trainer:
         state.update(demo=self.demo, config=json.dumps(asdict(self.config)), round=self.round, best=self.best,
                      history=json.dumps(self.history))
         nn.save(state, path)
+        if path.name == "last.npz":  # what Ctrl-C from now on would leave to resume from
+            self.last_saved, self.saved_round = path, self.round
 
     def load_checkpoint(self, path: Path) -> None:
         """Restore a checkpoint of this config. A corrupt file, or one of another demo or config, or one that

@@ -161,7 +161,6 @@ class Trainer:
                         self.best = test_acc
                         self.save_checkpoint(self.out / "checkpoint.npz", self.seconds + total.elapsed)
                     self.save_checkpoint(self.out / "last.npz", self.seconds + total.elapsed)
-                    self.last_saved, self.saved_epoch = self.out / "last.npz", epoch
                 bar.update(1)
         self.seconds += total.elapsed
 
@@ -170,6 +169,8 @@ class Trainer:
         state.update(demo=self.demo, config=json.dumps(asdict(self.config)), data=dict(self.data_settings),
                      epoch=self.epoch, best=self.best, seconds=seconds, history=json.dumps(self.history))
         nn.save(state, path)
+        if path.name == "last.npz":  # what Ctrl-C from now on would leave to resume from
+            self.last_saved, self.saved_epoch = path, self.epoch
 
     def load_checkpoint(self, path: Path) -> None:
         """Restore a checkpoint of this config and data; anything else is a DemoError (one line, exit 2)."""
