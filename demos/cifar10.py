@@ -115,18 +115,9 @@ def run(program: common.Program, argv: list[str] | None) -> dict[str, Any]:
     limits = {"train_limit": args.train_limit, "test_limit": args.test_limit}
     trainer = CifarTrainer(config, data, out, args.seed, False if args.no_progress else None, limits)
     if args.predict is not None:
-        if not (out / "checkpoint.npz").exists():
-            raise common.DemoError(f"no checkpoint in {out}: train first ({PROG}"
-                                   + (f" --out {args.out})" if args.out else ")"))
-        trainer.load_checkpoint(out / "checkpoint.npz")
+        common.predict_from(trainer, out, PROG + (f" --out {args.out}" if args.out else ""))
         return {"prediction": show_prediction(trainer.model, data, args.predict)}
-    program.saved = trainer.saved_description
-    if args.resume:
-        if (out / "last.npz").exists():
-            trainer.load_checkpoint(out / "last.npz")
-            print(f"resumed from {out / 'last.npz'} after {trainer.round} epochs")
-        else:
-            print(f"no checkpoint in {out}: starting from scratch")
+    common.start_or_resume(program, trainer, out, args.resume)
     print(f"CIFAR-10: {len(data['x_train'])} training, {len(data['x_test'])} test images; "
           f"MLP 3072-1000-500-10 ReLU, Adam lr {config.lr}, batch {config.batch_size}, {config.epochs} epochs")
     metrics = trainer.run(trainer.total_rounds())

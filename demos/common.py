@@ -41,8 +41,8 @@ class Program:
     * KeyboardInterrupt (Ctrl-C): prints one line, saying how to resume when `saved` reports a checkpoint,
       and exits with 130 (128 + SIGINT, the shell's convention).
 
-    `saved` is set by the demo once it trains: it returns a description of what was saved (e.g. "3 of 10
-    epochs, in runs/mnist/default/last.npz"), or None while nothing has been saved yet.
+    `saved` is set by the demo once it trains (see `start_or_resume`): it returns a description of what was
+    saved (e.g. "3 of 10 epochs saved in runs/mnist/default/last.npz"), or None while nothing has been.
     """
 
     def __init__(self, prog: str, argv: Sequence[str] | None) -> None:
@@ -147,6 +147,32 @@ def load_run_checkpoint(path: Path, demo: str, config_name: str, required: Itera
             f"{path} holds a checkpoint of the {saved_name!r} config, not {config_name!r}: {hint} another --out folder"
         )
     return state
+
+
+def predict_from(trainer: Any, out: Path, train_command: str) -> None:
+    """--predict: load the best model of the run in `out` into `trainer`; without one, say how to train it."""
+    path = out / "checkpoint.npz"
+    if not path.exists():
+        raise DemoError(f"no checkpoint in {out}: train first ({train_command})")
+    trainer.load_checkpoint(path)
+
+
+def start_or_resume(program: Program, trainer: Any, out: Path, resume: bool) -> None:
+    """Let Ctrl-C report what `trainer` saved and, with --resume, continue from out/last.npz if it exists.
+
+    A trainer has `load_checkpoint(path)`, `last_saved` (the path of its latest save, or None) and
+    `saved_progress()` ("3 of 10 epochs": how far the saved state went).
+    """
+    program.saved = lambda: (f"{trainer.saved_progress()} saved in {trainer.last_saved}"
+                             if trainer.last_saved is not None else None)
+    if not resume:
+        return
+    path = out / "last.npz"  # the latest state; checkpoint.npz holds the best model
+    if path.exists():
+        trainer.load_checkpoint(path)
+        print(f"resumed from {path} after {trainer.saved_progress()}")
+    else:
+        print(f"no checkpoint in {out}: starting from scratch")
 
 
 def training_state(model: nn.Module, optimizer: nn.optim.Optimizer, scheduler: Any,

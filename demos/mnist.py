@@ -259,12 +259,10 @@ class Trainer:
             self.history = json.loads(str(state["history"]))
         self.last_saved = path
 
-    def saved_description(self) -> str | None:
-        """What Ctrl-C would leave to resume from, e.g. "3 of 10 epochs, in runs/mnist/default/last.npz"."""
-        if self.last_saved is None:
-            return None
+    def saved_progress(self) -> str:
+        """How far the latest saved state went, e.g. "3 of 10 epochs" (what Ctrl-C leaves to resume from)."""
         unit = "epochs" if not self.config.iterations else f"rounds of {self.config.eval_every} iterations"
-        return f"{self.saved_round} of {self.total_rounds()} {unit} saved in {self.last_saved}"
+        return f"{self.saved_round} of {self.total_rounds()} {unit}"
 
     # --------------------------------------------------------------------------------- outputs
     def write_metrics(self) -> dict[str, Any]:
@@ -460,21 +458,12 @@ def run(program: common.Program, argv: list[str] | None) -> dict[str, Any]:
     trainer = Trainer(config, data, out, args.seed, progress, limits)
 
     if args.predict is not None:
-        if not (out / "checkpoint.npz").exists():
-            raise common.DemoError(f"no checkpoint in {out}: train first ({PROG} --config {config.name}"
-                                   + (f" --out {args.out})" if args.out else ")"))
-        trainer.load_checkpoint(out / "checkpoint.npz")
+        common.predict_from(trainer, out, f"{PROG} --config {config.name}" + (f" --out {args.out}" if args.out else ""))
         return {"prediction": show_prediction(trainer.model, data, args.predict, out)}
 
     if args.gradcheck:
         gradient_check(data)
-    program.saved = trainer.saved_description
-    if args.resume:
-        if (out / "last.npz").exists():  # the latest state; checkpoint.npz holds the best model
-            trainer.load_checkpoint(out / "last.npz")
-            print(f"resumed from {out / 'last.npz'} after {trainer.round} rounds")
-        else:
-            print(f"no checkpoint in {out}: starting from scratch")
+    common.start_or_resume(program, trainer, out, args.resume)
 
     layout = " -> ".join(map(str, config.sizes))
     schedule = (f"{config.iterations} iterations (batches of {config.batch_size} drawn with replacement)"

@@ -187,10 +187,9 @@ class Trainer:
             self.history = json.loads(str(state["history"]))
         self.last_saved = path
 
-    def saved_description(self) -> str | None:
-        if self.last_saved is None:
-            return None
-        return f"{self.saved_epoch} of {self.config.epochs} epochs saved in {self.last_saved}"
+    def saved_progress(self) -> str:
+        """How far the latest saved state went, e.g. "20 of 60 epochs"."""
+        return f"{self.saved_epoch} of {self.config.epochs} epochs"
 
 
 def show_prediction(config: Config, model: nn.Module, data: dict[str, np.ndarray], index: int) -> int:
@@ -295,18 +294,9 @@ def run(program: common.Program, argv: list[str] | None) -> dict[str, Any]:
         common.check_index(parser, "--predict", args.predict, len(data["x_test"]), "test points")
     trainer = Trainer(config, data, out, args.seed, data_settings)
     if args.predict is not None:
-        if not (out / "checkpoint.npz").exists():
-            raise common.DemoError(f"no checkpoint in {out}: train first ({PROG} --config {config.name}"
-                                   + (f" --out {args.out})" if args.out else ")"))
-        trainer.load_checkpoint(out / "checkpoint.npz")
+        common.predict_from(trainer, out, f"{PROG} --config {config.name}" + (f" --out {args.out}" if args.out else ""))
         return {"prediction": show_prediction(config, trainer.model, data, args.predict)}
-    program.saved = trainer.saved_description
-    if args.resume:
-        if (out / "last.npz").exists():
-            trainer.load_checkpoint(out / "last.npz")
-            print(f"resumed from {out / 'last.npz'} after {trainer.epoch} epochs")
-        else:
-            print(f"no checkpoint in {out}: starting from scratch")
+    common.start_or_resume(program, trainer, out, args.resume)
 
     layout = "-".join(map(str, config.sizes))
     print(f"two moons: {len(data['x_train'])} train / {len(data['x_test'])} test; model {layout} "

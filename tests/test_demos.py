@@ -110,17 +110,23 @@ def test_moons_default_and_textbook_configs(tmp_path):
     assert len(textbook["history"]["test_acc"]) == 1
 
 
-def test_cifar10_trains_on_a_synthetic_file_in_the_real_format(tmp_path, monkeypatch):
+@pytest.fixture
+def synthetic_cifar(tmp_path, monkeypatch):
+    """A data root with CIFAR-10 binary batch files of 10 records each (one image per class)."""
     monkeypatch.setattr(cifar, "RECORDS_PER_FILE", 10)
     rng = np.random.default_rng(0)
     folder = tmp_path / cifar.FOLDER
     folder.mkdir()
     for name in cifar.TRAIN_FILES + cifar.TEST_FILES:
-        labels = rng.permutation(10).astype(np.uint8)  # one image per class per file
+        labels = rng.permutation(10).astype(np.uint8)
         images = rng.integers(0, 256, (10, 3, 32, 32), dtype=np.uint8)
         records = (bytes([k]) + im.tobytes() for im, k in zip(images, labels, strict=True))
         folder.joinpath(name).write_bytes(b"".join(records))
-    metrics = cifar10.main(["--data-root", str(tmp_path), "--epochs", "1", "--out", str(tmp_path / "out"),
+    return tmp_path
+
+
+def test_cifar10_trains_on_a_synthetic_file_in_the_real_format(synthetic_cifar, tmp_path):
+    metrics = cifar10.main(["--data-root", str(synthetic_cifar), "--epochs", "1", "--out", str(tmp_path / "out"),
                             "--no-progress"])
     assert metrics["rounds_completed"] == 1 and 0.0 <= metrics["final_test_accuracy"] <= 1.0
     assert list(metrics["config"]["sizes"]) == [3072, 1000, 500, 10] and metrics["config"]["lr"] == 3e-4
@@ -379,20 +385,6 @@ def test_moons_predict_and_its_bad_arguments(tmp_path, capsys):
     assert "holds a checkpoint of the 'default' config, not 'textbook': add --config default" in line
     (out / "last.npz").write_bytes(b"PK\x03\x04garbage")
     assert "is truncated or corrupted" in exits(moons.main, moons_args(out, "--resume"), capsys)
-
-
-@pytest.fixture
-def synthetic_cifar(tmp_path, monkeypatch):
-    monkeypatch.setattr(cifar, "RECORDS_PER_FILE", 10)
-    rng = np.random.default_rng(0)
-    folder = tmp_path / cifar.FOLDER
-    folder.mkdir()
-    for name in cifar.TRAIN_FILES + cifar.TEST_FILES:
-        labels = rng.permutation(10).astype(np.uint8)
-        images = rng.integers(0, 256, (10, 3, 32, 32), dtype=np.uint8)
-        folder.joinpath(name).write_bytes(b"".join(bytes([k]) + im.tobytes() for im, k in zip(images, labels,
-                                                                                             strict=True)))
-    return tmp_path
 
 
 @pytest.mark.usefixtures("no_pictures")
