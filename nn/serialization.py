@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+import stat
 import tempfile
 import time
 import zipfile
@@ -233,10 +234,14 @@ def load(path: PathLike) -> Any:
     files not written by nn.save, compressed or encrypted members, object arrays, members whose declared
     size or array shape does not match the bytes in the file (e.g. a shape of (10**12,) in a small file),
     truncated or corrupted bytes (CRC), headers of another format or version, nested more than
-    `MAX_NESTING` levels, or describing values that are not there. Nothing is allocated beyond what the
-    file holds. A missing file raises FileNotFoundError, as `open` does.
+    `MAX_NESTING` levels, or describing values that are not there; devices, pipes and sockets (reading a
+    pipe could block forever). Nothing is allocated beyond what the file holds. A missing file raises
+    FileNotFoundError and a directory IsADirectoryError, as `open` does.
     """
     path = os.fspath(path)
+    mode = os.stat(path).st_mode  # FileNotFoundError for a missing file, as open() would raise
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # a directory: open() raises IsADirectoryError
+        raise CheckpointError(f"nn.load: {path} is not a regular file (a device, pipe or socket)")
     with open(path, "rb") as file:
         file_size = os.fstat(file.fileno()).st_size
         _check_magic(file.read(4), path)

@@ -437,6 +437,8 @@ def test_state_values_are_checked_before_anything_changes():
         opt.load_state_dict(missing)
     with pytest.raises(ValueError, match=r"unexpected keys \['extra'\]"):
         opt.load_state_dict({**state, "extra": 1})
+    with pytest.raises(ValueError, match="'param_groups' must be a list and 'state' a dict, got int and list"):
+        opt.load_state_dict({"state": [], "param_groups": 5})
     step_text = trained("Adam", {"lr": 0.01}).state_dict()
     step_text["state"][0]["step"] = "two"
     with pytest.raises(ValueError, match="'step' must be a number"):

@@ -501,3 +501,14 @@ def test_the_sweep_keeps_temporaries_of_running_saves_and_of_other_targets(tmp_p
     os.utime(tmp_path / ".ckpt.npz.newstyle.tmp", (time.time() - 60, time.time() - 60))
     nn.save({"a": 1}, path)
     assert set(os.listdir(tmp_path)) == {"ckpt.npz"} | {name for name, kept in names.items() if kept}
+
+
+def test_devices_and_pipes_are_refused_without_blocking(tmp_path):
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    fifo = tmp_path / "ckpt.npz"
+    os.mkfifo(fifo)  # opening it for reading would wait for a writer forever
+    with pytest.raises(nn.CheckpointError, match="is not a regular file"):
+        nn.load(fifo)
+    with pytest.raises(IsADirectoryError):
+        nn.load(tmp_path)

@@ -172,6 +172,11 @@ class Optimizer:
                 f"{name}.load_state_dict: this state was saved by {saved_type}, not {name}; load it into "
                 f"{saved_type} over the same parameters (each update rule keeps its own state)"
             )
+        if not isinstance(state_dict["param_groups"], (list, tuple)) or not isinstance(state_dict["state"], Mapping):
+            raise ValueError(
+                f"{name}.load_state_dict: 'param_groups' must be a list and 'state' a dict, got "
+                f"{type(state_dict['param_groups']).__name__} and {type(state_dict['state']).__name__}"
+            )
         saved_groups = list(state_dict["param_groups"])
         saved_state = dict(state_dict["state"])
         if saved_type is None:
