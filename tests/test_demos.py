@@ -158,8 +158,11 @@ def no_pictures(monkeypatch):
 def exits(main, argv, capsys, code=2):
     """Run a demo's main(argv), expecting SystemExit(code); return its last stderr line (after checking that
     there is no traceback)."""
-    with pytest.raises(SystemExit) as info:
-        main(argv)
+    try:
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+    except KeyboardInterrupt:  # escaping, it would stop the whole test session
+        pytest.fail("Ctrl-C (KeyboardInterrupt) escaped the demo instead of ending it with exit status 130")
     assert info.value.code == code
     err = capsys.readouterr().err
     assert "Traceback" not in err
