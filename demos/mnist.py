@@ -151,7 +151,10 @@ class Trainer:
     def __init__(self, config: Config, data: dict[str, Any], out: Path, seed: int, progress: bool | None,
                  limits: dict[str, int | None] | None = None) -> None:
         self.config, self.data, self.out, self.progress = config, data, out, progress
-        self.limits = dict(limits or {})  # --train-limit / --test-limit: a smoke run, reported as partial
+        # --train-limit / --test-limit, where they left images out (a smoke run, reported as partial)
+        kept = {"train_limit": len(data["x_train"]) + len(data.get("x_val", ())), "test_limit": len(data["x_test"])}
+        self.limits = {key: limit for key, limit in (limits or {}).items()
+                       if limit is not None and kept.get(key, 0) >= limit}
         self.last_saved: Path | None = None  # where --resume would continue from, once this run saved
         self.saved_round = 0
         autograd.manual_seed(seed)

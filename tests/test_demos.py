@@ -283,6 +283,8 @@ def test_mnist_iterations_apply_to_the_epoch_based_default_config(fake_mnist, tm
     metrics = run_mnist(fake_mnist, tmp_path / "it", "--iterations", "3", "--train-limit", "200", "--test-limit", "20")
     assert metrics["config"]["iterations"] == 3 and metrics["iterations_completed"] == 3
     assert metrics["train_limit"] == 200 and metrics["test_limit"] == 20 and metrics["test_images"] == 20
+    everything = run_mnist(fake_mnist, tmp_path / "all", *SMALL_RUN, "--test-limit", "99999")
+    assert everything["test_limit"] is None and everything["test_images"] == 100  # the limit left nothing out
 
 
 def interrupt_after_saving(monkeypatch, trainer_class, after):
