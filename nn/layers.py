@@ -233,16 +233,20 @@ class MLP(Sequential):
 
 def _layer_sizes(sizes: Any) -> list[int]:
     """The widths as ints, refusing what a width cannot be (3.7, True, 0, "8") instead of truncating it."""
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence | np.ndarray):
-        raise TypeError(f"MLP: sizes must be a list of layer widths such as [784, 100, 10], got {sizes!r}")
+    try:
+        if isinstance(sizes, (str, bytes)):
+            raise TypeError
+        sizes = list(sizes)
+    except TypeError:
+        raise TypeError(f"MLP: sizes must be a list of layer widths such as [784, 100, 10], got {sizes!r}") from None
     for i, size in enumerate(sizes):
         if isinstance(size, (bool, np.bool_)) or not isinstance(size, (int, np.integer)) or size < 1:
             raise ValueError(
                 f"MLP: every size must be a positive integer, got {size!r} ({type(size).__name__}) at position "
-                f"{i} of {list(sizes)}"
+                f"{i} of {sizes}"
             )
     if len(sizes) < 2:
-        raise ValueError(f"MLP: sizes needs at least an input and an output size, got {list(sizes)}")
+        raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes}")
     return [int(size) for size in sizes]
 
 
