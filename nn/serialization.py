@@ -252,8 +252,8 @@ def load(path: PathLike) -> Any:
                 entries = {name: _read_array(archive, info, path) for name, info in members.items()}
         except CheckpointError:
             raise
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, KeyError,
-                RuntimeError) as error:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, KeyError, TypeError,
+                RuntimeError) as error:  # TypeError, RuntimeError: numpy's and zipfile's words for garbage
             raise CheckpointError(
                 f"nn.load: {path} is truncated or corrupted ({type(error).__name__}: {error})"
             ) from None

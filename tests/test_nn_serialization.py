@@ -346,6 +346,8 @@ def test_a_declared_shape_larger_than_the_file_is_refused_without_memory_error(t
     ("void dtype", {"descr": "|V8", "shape": (1,), "data": b"\0" * 8}, "nn.save never writes"),
     ("empty strings", {"descr": "<U0", "shape": (10**9,), "data": b""}, "nn.save never writes"),
     ("datetime", {"descr": "<M8[s]", "shape": (1,), "data": b"\0" * 8}, "nn.save never writes"),
+    ("garbage dtype", {"descr": {"{}": {}}, "shape": (1,), "data": b"\0" * 8}, "truncated or corrupted"),
+    ("nested shape", {"descr": "<f8", "shape": ((((1,),),),), "data": b"\0" * 8}, "truncated or corrupted"),
 ])
 def test_impossible_members_are_refused(tmp_path, case, member, match):
     path = raw_zip(tmp_path / "member.npz", [
