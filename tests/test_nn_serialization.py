@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd
 import nn
@@ -519,3 +521,34 @@ def test_devices_and_pipes_are_refused_without_blocking(tmp_path):
         nn.load(fifo)
     with pytest.raises(IsADirectoryError):
         nn.load(tmp_path)
+
+
+def _same(a, b):
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+    return type(a) is type(b) and a == b
+
+
+@settings(max_examples=100, deadline=None)
+@given(edits=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=4),
+       cut=st.one_of(st.none(), st.integers(0, 10**6)))
+def test_any_corruption_is_refused_or_loads_the_saved_values(tmp_path_factory, edits, cut):
+    """Changed bytes anywhere (zip headers, .npy headers, data, the JSON header) and truncations: nn.load
+    either raises CheckpointError or returns exactly what was saved, never another exception or other values."""
+    folder = tmp_path_factory.mktemp("fuzz")
+    saved = {"model": {"w": np.arange(12.0).reshape(3, 4), "b": np.ones(4, np.float32)}, "epoch": 3,
+             "names": np.array(["a", "bc"])}
+    nn.save(saved, folder / "good.npz")
+    data = bytearray((folder / "good.npz").read_bytes())
+    for position, value in edits:
+        data[position % len(data)] = value
+    if cut is not None:
+        data = data[: cut % len(data)]
+    (folder / "bad.npz").write_bytes(bytes(data))
+    try:
+        loaded = nn.load(folder / "bad.npz")
+    except nn.CheckpointError:
+        return
+    assert _same(saved, loaded)
