@@ -592,13 +592,13 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
 
 def zero_(x: Tensor) -> Tensor:
     """Fill with zeros in place (outside the graph) and return x."""
-    setitem(x, slice(None), 0)
+    setitem(x, Ellipsis, 0)
     return x
 
 
 def fill_(x: Tensor, value: Any) -> Tensor:
     """Fill with `value` in place (outside the graph) and return x."""
-    setitem(x, slice(None), value)
+    setitem(x, Ellipsis, value)
     return x
 
 

@@ -1,12 +1,16 @@
 """The chapter's CIFAR-10 MLP: 3072-1000-500-10 ReLU, cross-entropy, Adam lr 3e-4, batch 16, 10 epochs.
 
     python -m demos.cifar10 [--data-root DIR] [--epochs N]
+    python -m demos.cifar10 --resume          # continue from runs/cifar10/last.npz
+    python -m demos.cifar10 --predict 0       # the model's guess for test image 0
 
 Images are scaled to [0, 1] and normalised per channel with the usual CIFAR-10 statistics
 (mean 0.4914, 0.4822, 0.4465; std 0.2470, 0.2435, 0.2616). The data comes from
 nn.datasets.load_cifar10 (the binary version, cifar-10-binary.tar.gz); this machine has no offline
 source for it, so without the file the demo exits with a message saying how to get it. Outputs go to
-runs/cifar10/: curves.png, confusion.png, checkpoint.npz and metrics.json.
+runs/cifar10/: curves.png, confusion.png, checkpoint.npz (the best model), last.npz (the latest state, which
+--resume continues from) and metrics.json. Bad arguments and checkpoints end as in demos.mnist: one line,
+exit status 2; Ctrl-C says how to resume and exits with 130.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,6 +45,9 @@ def normalise(images: np.ndarray) -> np.ndarray:
 
 
 class CifarTrainer(Trainer):
+    demo = "demos.cifar10"
+    config_names = ()  # one recipe, no --config
+
     def write_pictures(self) -> None:
         h = self.history
         common.plot_curves(self.out / "curves.png", h, "epoch", "CIFAR-10 MLP",
@@ -63,29 +69,57 @@ def load_data(root: str | None, train_limit: int | None, test_limit: int | None,
             "x_test": normalise(x_test), "t_test": np.asarray(t_test, dtype=np.int64)}
 
 
+def show_prediction(model: nn.Module, data: dict[str, Any], index: int) -> int:
+    """Print the model's top 3 classes for test image `index` next to the true class."""
+    probabilities = common.probabilities(predict(model, data["x_test"][index: index + 1])[0])
+    guess, label = int(probabilities.argmax()), int(data["t_test"][index])
+    print(f"test image #{index}: true {CLASSES[label]}, predicted {CLASSES[guess]} with probability "
+          f"{probabilities[guess]:.3f}")
+    print("top 3: " + ", ".join(f"{CLASSES[k]} ({probabilities[k]:.3f})" for k in np.argsort(probabilities)[::-1][:3]))
+    return guess
+
+
+PROG = "python -m demos.cifar10"
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(prog="python -m demos.cifar10", description=__doc__,
+    """The command line; ends like demos.mnist's (one-line errors with status 2, Ctrl-C with 130)."""
+    with common.Program(PROG, argv) as program:
+        return run(program, argv)
+
+
+def run(program: common.Program, argv: list[str] | None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-root", help="folder holding cifar-10-binary.tar.gz (or its extracted files)")
     parser.add_argument("--offline", action="store_true", help="never download: use only files on disk")
-    parser.add_argument("--epochs", type=int)
-    parser.add_argument("--train-limit", type=int)
-    parser.add_argument("--test-limit", type=int)
+    parser.add_argument("--epochs", type=common.positive_int)
+    parser.add_argument("--train-limit", type=common.positive_int)
+    parser.add_argument("--test-limit", type=common.positive_int)
     parser.add_argument("--out", help="output folder (default: runs/cifar10)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=common.non_negative_int, default=0)
+    parser.add_argument("--resume", action="store_true", help="continue from last.npz in the output folder")
+    parser.add_argument("--predict", type=common.non_negative_int, metavar="INDEX",
+                        help="show the model's guess for one test image (needs a trained checkpoint)")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     config = CONFIG if args.epochs is None else replace(CONFIG, epochs=args.epochs)
+    out = common.output_folder(args.out, "cifar10")
     try:
         data = load_data(args.data_root, args.train_limit, args.test_limit, download=not args.offline)
     except (FileNotFoundError, OSError, RuntimeError) as error:
         print(f"CIFAR-10 is not available, so there is nothing to train on.\n{error}", file=sys.stderr)
         raise SystemExit(2) from None
-    out = Path(args.out) if args.out else common.run_dir("cifar10")
-    out.mkdir(parents=True, exist_ok=True)
+    if args.predict is not None:
+        common.check_index(parser, "--predict", args.predict, len(data["x_test"]), "test images")
+    limits = {"train_limit": args.train_limit, "test_limit": args.test_limit}
+    trainer = CifarTrainer(config, data, out, args.seed, False if args.no_progress else None, limits)
+    if args.predict is not None:
+        common.predict_from(trainer, out, PROG + (f" --out {args.out}" if args.out else ""))
+        return {"prediction": show_prediction(trainer.model, data, args.predict)}
+    common.start_or_resume(program, trainer, out, args.resume)
     print(f"CIFAR-10: {len(data['x_train'])} training, {len(data['x_test'])} test images; "
           f"MLP 3072-1000-500-10 ReLU, Adam lr {config.lr}, batch {config.batch_size}, {config.epochs} epochs")
-    trainer = CifarTrainer(config, data, out, args.seed, False if args.no_progress else None)
     metrics = trainer.run(trainer.total_rounds())
     trainer.write_pictures()
     print(f"done in {metrics['total_seconds']:.1f}s: test accuracy {metrics['final_test_accuracy']:.4f}; "

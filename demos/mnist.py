@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -146,8 +145,18 @@ def load_data(config: Config, root: str | None, train_limit: int | None, test_li
 class Trainer:
     """Runs a config's training loop with evaluation, checkpoints and outputs."""
 
-    def __init__(self, config: Config, data: dict[str, Any], out: Path, seed: int, progress: bool | None) -> None:
+    demo = "demos.mnist"  # recorded in checkpoints, so another demo's checkpoint is refused by name
+    config_names: tuple[str, ...] = tuple(CONFIGS)
+
+    def __init__(self, config: Config, data: dict[str, Any], out: Path, seed: int, progress: bool | None,
+                 limits: dict[str, int | None] | None = None) -> None:
         self.config, self.data, self.out, self.progress = config, data, out, progress
+        # --train-limit / --test-limit, where they left images out (a smoke run, reported as partial)
+        kept = {"train_limit": len(data["x_train"]) + len(data.get("x_val", ())), "test_limit": len(data["x_test"])}
+        self.limits = {key: limit for key, limit in (limits or {}).items()
+                       if limit is not None and kept.get(key, 0) >= limit}
+        self.last_saved: Path | None = None  # where --resume would continue from, once this run saved
+        self.saved_round = 0
         autograd.manual_seed(seed)
         self.rng = np.random.default_rng(seed)
         self.model = build_model(config)
@@ -233,36 +242,46 @@ class Trainer:
     # --------------------------------------------------------------------------------- checkpoints
     def save_checkpoint(self, path: Path) -> None:
         """Save everything needed to resume: weights, optimizer and schedule state, history, RNG state."""
-        state = {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "round": self.round,
-            "best": self.best,
-            "config": json.dumps(asdict(self.config)),
-            "history": json.dumps(self.history),
-            "rng": json.dumps(self.rng.bit_generator.state),
-        }
-        if self.scheduler is not None:
-            state["scheduler"] = self.scheduler.state_dict()
+        state = common.training_state(self.model, self.optimizer, self.scheduler, self.rng)
+        state.update(demo=self.demo, config=json.dumps(asdict(self.config)), round=self.round, best=self.best,
+                     history=json.dumps(self.history))
         nn.save(state, path)
+        if path.name == "last.npz":  # what Ctrl-C from now on would leave to resume from
+            self.last_saved, self.saved_round = path, self.round
 
     def load_checkpoint(self, path: Path) -> None:
-        state = nn.load(path)
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        if self.scheduler is not None and "scheduler" in state:
-            self.scheduler.load_state_dict(state["scheduler"])
-        self.round = int(state["round"])
-        self.best = float(state["best"])
-        self.history = json.loads(str(state["history"]))
-        self.rng.bit_generator.state = json.loads(str(state["rng"]))
+        """Restore a checkpoint of this config. A corrupt file, or one of another demo or config, or one that
+        does not fit this model, is a DemoError (one line, exit status 2), never a traceback."""
+        state = common.load_run_checkpoint(path, self.demo, self.config.name,
+                                           ("model", "optimizer", "round", "best", "history", "rng"),
+                                           self.config_names)
+        with common.checkpoint_errors(path, self.config.name):
+            common.restore_training(state, self.model, self.optimizer, self.scheduler, self.rng)
+            self.round = self.saved_round = int(state["round"])
+            self.best = float(state["best"])
+            self.history = json.loads(str(state["history"]))
+        self.last_saved = path
+
+    def saved_progress(self) -> str:
+        """How far the latest saved state went, e.g. "3 of 10 epochs" (what Ctrl-C leaves to resume from)."""
+        unit = "epochs" if not self.config.iterations else f"rounds of {self.config.eval_every} iterations"
+        return f"{self.saved_round} of {self.total_rounds()} {unit}"
 
     # --------------------------------------------------------------------------------- outputs
     def write_metrics(self) -> dict[str, Any]:
         h = self.history
+        d = self.data
         metrics = {
+            "demo": self.demo,
             "config": asdict(self.config),
             "rounds_completed": self.round,
+            "rounds_planned": self.total_rounds(),
+            "iterations_completed": min(self.round * self.config.eval_every, self.config.iterations)
+            if self.config.iterations else None,
+            "train_images": len(d["x_train"]),
+            "validation_images": len(d["x_val"]) if "x_val" in d else None,
+            "test_images": len(d["x_test"]),
+            **{key: self.limits.get(key) for key in ("train_limit", "test_limit")},
             "final_test_accuracy": h["test_acc"][-1] if h["test_acc"] else None,
             "best_test_accuracy": max(h["test_acc"]) if h["test_acc"] else None,
             "final_validation_accuracy": h["val_acc"][-1] if h["val_acc"] else None,
@@ -270,7 +289,7 @@ class Trainer:
             "total_seconds": float(np.sum(h.get("wall_seconds") or h["seconds"])),
             "history": h,
             "chapter_result": self.config.chapter_result,
-            "machine": machine_description(),
+            "machine": common.machine_description(),
         }
         common.write_json(self.out / "metrics.json", metrics)
         return metrics
@@ -291,21 +310,6 @@ class Trainer:
         common.plot_digit_grid(self.out / "misclassified.png", self.data["x_test"][wrong],
                                [f"#{i}: {predicted[i]} (true {true[i]})" for i in wrong],
                                f"misclassified test digits ({len(np.flatnonzero(predicted != true))} in all)")
-
-
-def machine_description() -> str:
-    import os
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, NumPy {np.__version__}"
 
 
 # ------------------------------------------------------------------------------------------------ extras
@@ -348,9 +352,7 @@ def gradient_check(data: dict[str, Any], samples: int = 3) -> dict[str, tuple[fl
 
 def show_prediction(model: nn.Module, data: dict[str, Any], index: int, out: Path) -> int:
     image, label = data["x_test"][index], int(data["t_test"][index])
-    logits = predict(model, image[None, :])[0]
-    probabilities = np.exp(logits - logits.max())
-    probabilities /= probabilities.sum()
+    probabilities = common.probabilities(predict(model, image[None, :])[0])
     guess = int(probabilities.argmax())
     shades = " .:-=+*#%@"
     for row in image.reshape(28, 28)[2:26]:
@@ -364,41 +366,79 @@ def show_prediction(model: nn.Module, data: dict[str, Any], index: int, out: Pat
 
 
 # ------------------------------------------------------------------------------------------------ main
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m demos.mnist", description=__doc__,
+PROG = "python -m demos.mnist"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    positive, index = common.positive_int, common.non_negative_int
     parser.add_argument("--config", choices=sorted(CONFIGS), default="default")
-    parser.add_argument("--epochs", type=int, help="override the number of epochs (epoch-based configs)")
-    parser.add_argument("--iterations", type=int, help="override the number of iterations (iteration-based configs)")
-    parser.add_argument("--eval-every", type=int, help="override how many iterations make one reporting round")
-    parser.add_argument("--train-limit", type=int, help="use only the first N training images (smoke tests)")
-    parser.add_argument("--test-limit", type=int, help="use only the first N test images")
+    parser.add_argument("--epochs", type=positive,
+                        help="train this many epochs (for the iteration-based configs: as many iterations)")
+    parser.add_argument("--iterations", type=positive, help="train this many iterations of random batches instead")
+    parser.add_argument("--eval-every", type=positive, help="iterations per reporting round (with iterations)")
+    parser.add_argument("--train-limit", type=positive, help="use only the first N training images (smoke tests)")
+    parser.add_argument("--test-limit", type=positive, help="use only the first N test images")
     parser.add_argument("--data-root", help="folder with MNIST files (default: nn.datasets' search order)")
     parser.add_argument("--no-verify", action="store_true",
                         help="accept MNIST-format files that are not the genuine MNIST (checks shapes only)")
     parser.add_argument("--offline", action="store_true", help="never download: use only files on disk")
     parser.add_argument("--out", help="output folder (default: runs/mnist/<config>)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in the output folder")
-    parser.add_argument("--predict", type=int, metavar="INDEX", help="show one test digit and the prediction")
+    parser.add_argument("--seed", type=index, default=0)
+    parser.add_argument("--resume", action="store_true", help="continue from last.npz in the output folder")
+    parser.add_argument("--predict", type=index, metavar="INDEX", help="show one test digit and the prediction")
     parser.add_argument("--gradcheck", action="store_true", help="check backprop against numerical gradients first")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars (one line per epoch)")
-    return parser.parse_args(argv)
+    return parser
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    args = parse_args(argv)
+def check_overrides(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse overrides that contradict each other or the config, before any data is loaded."""
     config = CONFIGS[args.config]
+    if args.epochs is not None and args.iterations is not None:
+        parser.error("argument --epochs: not allowed with --iterations (both set the length of training)")
+    if args.eval_every is not None and not (config.iterations or args.iterations):
+        parser.error(f"argument --eval-every: the {config.name!r} config trains by epochs and reports every "
+                     "epoch; add --iterations N to train by iterations")
+
+
+def fit_schedule(config: Config, args: argparse.Namespace, train_size: int) -> Config:
+    """The config with --epochs/--iterations/--eval-every applied; an epoch is train_size // batch_size batches.
+
+    The iteration-based configs (the chapters' loops of random batches) take --epochs as that many epochs'
+    worth of iterations, reported once per epoch, rather than ignoring it.
+    """
+    per_epoch = max(1, train_size // config.batch_size)
     if args.epochs is not None:
-        config = replace(config, epochs=args.epochs)
+        if config.iterations:
+            config = replace(config, iterations=args.epochs * per_epoch, eval_every=per_epoch)
+            print(f"--epochs {args.epochs}: {config.name} draws random batches, so that is {config.iterations} "
+                  f"iterations of batch {config.batch_size}, reported every {per_epoch}")
+        else:
+            config = replace(config, epochs=args.epochs)
     if args.iterations is not None:
-        config = replace(config, iterations=args.iterations)
+        config = replace(config, iterations=args.iterations, eval_every=config.eval_every or per_epoch)
     if args.eval_every is not None:
         config = replace(config, eval_every=args.eval_every)
     if config.iterations and config.eval_every > config.iterations:
         config = replace(config, eval_every=config.iterations)
-    out = Path(args.out) if args.out else common.run_dir("mnist", config.name)
-    out.mkdir(parents=True, exist_ok=True)
+    return config
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """The command line. Bad arguments and bad checkpoints end with one line and exit status 2, Ctrl-C with a
+    line saying how to resume and exit status 130 (see common.Program)."""
+    with common.Program(PROG, argv) as program:
+        return run(program, argv)
+
+
+def run(program: common.Program, argv: list[str] | None) -> dict[str, Any]:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_overrides(parser, args)
+    config = CONFIGS[args.config]
+    out = common.output_folder(args.out, "mnist", config.name)
 
     try:
         data = load_data(config, args.data_root, args.train_limit, args.test_limit, verify=not args.no_verify,
@@ -406,33 +446,35 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     except (FileNotFoundError, RuntimeError, OSError) as error:
         print(f"error: MNIST is not available: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    for part in ("x_train", "x_val"):
+        if part in data and not len(data[part]):
+            parser.error(f"argument --train-limit: {args.train_limit} images leave no "
+                         f"{'training' if part == 'x_train' else 'validation'} images for {config.name}")
     print(f"MNIST: {len(data['x_train'])} training, {len(data['x_test'])} test images"
           + (f", {len(data['x_val'])} validation" if "x_val" in data else ""))
+    if args.predict is not None:
+        common.check_index(parser, "--predict", args.predict, len(data["x_test"]), "test images")
+    config = fit_schedule(config, args, len(data["x_train"]))
 
     progress = False if args.no_progress else None
-    trainer = Trainer(config, data, out, args.seed, progress)
+    limits = {"train_limit": args.train_limit, "test_limit": args.test_limit}
+    trainer = Trainer(config, data, out, args.seed, progress, limits)
 
     if args.predict is not None:
-        if not (out / "checkpoint.npz").exists():
-            print(f"error: no checkpoint in {out}: train first (python -m demos.mnist --config {config.name})",
-                  file=sys.stderr)
-            raise SystemExit(2)
-        trainer.load_checkpoint(out / "checkpoint.npz")
+        common.predict_from(trainer, out, f"{PROG} --config {config.name}" + (f" --out {args.out}" if args.out else ""))
         return {"prediction": show_prediction(trainer.model, data, args.predict, out)}
 
     if args.gradcheck:
         gradient_check(data)
-    if args.resume:
-        if (out / "last.npz").exists():  # the latest state; checkpoint.npz holds the best model
-            trainer.load_checkpoint(out / "last.npz")
-            print(f"resumed from {out / 'last.npz'} after {trainer.round} rounds")
-        else:
-            print(f"no checkpoint in {out}: starting from scratch")
+    common.start_or_resume(program, trainer, out, args.resume)
 
     layout = " -> ".join(map(str, config.sizes))
     schedule = (f"{config.iterations} iterations (batches of {config.batch_size} drawn with replacement)"
                 if config.iterations else f"{config.epochs} epochs of batch {config.batch_size}")
     print(f"model: MLP {layout}, {config.activation}; optimizer {config.optimizer} lr {config.lr}; {schedule}")
+    if trainer.round >= trainer.total_rounds():
+        print(f"nothing left to train: the checkpoint has {trainer.round} of {trainer.total_rounds()} rounds "
+              "(ask for more with --epochs or --iterations)")
     metrics = trainer.run(trainer.total_rounds())
     trainer.write_pictures()
     print(f"done in {metrics['total_seconds']:.1f}s ({metrics['train_seconds']:.1f}s training): "

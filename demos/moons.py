@@ -2,15 +2,21 @@
 
     python -m demos.moons                    # modern: 2-64-64-2 tanh, cross-entropy, mini-batch Adam
     python -m demos.moons --config textbook  # 2-25-50-25-2 sigmoid, MSE on one-hot, per-sample SGD
+    python -m demos.moons --config textbook --resume   # continue from runs/moons/textbook/last.npz
+    python -m demos.moons --predict 0        # the model's guess for test point 0
 
 Data: make_moons(2000 samples, noise 0.2, seed 100), split 70/30. Outputs in runs/moons/<config>/:
 data.png (the data set), boundary.png (learned decision boundary with the 0.5 line), loss.png,
-graph.svg (the model's computational graph, with the viz extra) and metrics.json.
+graph.svg (the model's computational graph, with the viz extra), checkpoint.npz (the best model),
+last.npz (the latest state, saved at every report, which --resume continues from) and metrics.json.
+Bad arguments and checkpoints end as in demos.mnist: one line, exit status 2; Ctrl-C says how to resume
+and exits with 130.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -95,45 +101,106 @@ def evaluate(config: Config, model: nn.Module, x: np.ndarray, t: np.ndarray) -> 
     return loss, float(np.mean(out.data.argmax(axis=1) == t))
 
 
-def train(config: Config, data: dict[str, np.ndarray], seed: int, progress: bool | None) -> dict[str, Any]:
-    autograd.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    model = build_model(config)
-    if config.optimizer == "sgd":
-        optimizer: nn.optim.Optimizer = nn.optim.SGD(model.parameters(), lr=config.lr)
-    else:
-        optimizer = nn.optim.Adam(model.parameters(), lr=config.lr)
-    scheduler = nn.optim.CosineAnnealingLR(optimizer, T_max=config.epochs) if config.cosine_schedule else None
-    x, t = data["x_train"], data["t_train"]
-    history: dict[str, list[float]] = {"x": [], "train_loss": [], "test_loss": [], "test_acc": [], "seconds": []}
-    timer, total = common.Timer(), common.Timer()
-    with common.Progress(config.epochs, f"moons {config.name}", progress) as bar:
+class Trainer:
+    """Trains a config, evaluating every `report_every` epochs; each report also saves last.npz (the state
+    --resume continues from) and, when the test accuracy improved, checkpoint.npz (what --predict uses)."""
+
+    demo = "demos.moons"
+
+    def __init__(self, config: Config, data: dict[str, np.ndarray], out: Path, seed: int,
+                 data_settings: dict[str, int]) -> None:
+        self.config, self.data, self.out, self.data_settings = config, data, out, data_settings
+        autograd.manual_seed(seed)
+        self.rng = np.random.default_rng(seed)
+        self.model = build_model(config)
+        if config.optimizer == "sgd":
+            self.optimizer: nn.optim.Optimizer = nn.optim.SGD(self.model.parameters(), lr=config.lr)
+        else:
+            self.optimizer = nn.optim.Adam(self.model.parameters(), lr=config.lr)
+        self.scheduler = (nn.optim.CosineAnnealingLR(self.optimizer, T_max=config.epochs)
+                          if config.cosine_schedule else None)
+        self.epoch, self.best, self.seconds = 0, -1.0, 0.0
+        self.history: dict[str, list[float]] = {"x": [], "train_loss": [], "test_loss": [], "test_acc": [],
+                                                "seconds": []}
+        self.last_saved: Path | None = None
+        self.saved_epoch = 0
+
+    def run(self, progress: bool | None) -> None:
+        config, model, optimizer, data = self.config, self.model, self.optimizer, self.data
+        x, t = data["x_train"], data["t_train"]
         targets = targets_of(config, t)
-        for epoch in range(1, config.epochs + 1):
-            order = rng.permutation(len(x))
-            xs, ys = x[order], targets[order]  # shuffle once per epoch; batches are then cheap views
-            for part in common.batches(len(x), config.batch_size):
-                loss = loss_of(config, model(autograd.as_tensor(xs[part])), ys[part])
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-            if scheduler is not None:
-                scheduler.step()
-            if epoch % config.report_every == 0 or epoch == config.epochs:
-                train_loss, _ = evaluate(config, model, x, t)
-                test_loss, test_acc = evaluate(config, model, data["x_test"], data["t_test"])
-                history["x"].append(epoch)
-                history["train_loss"].append(train_loss)
-                history["test_loss"].append(test_loss)
-                history["test_acc"].append(test_acc)
-                history["seconds"].append(timer.restart())
-                bar.update(0, loss=train_loss, acc=test_acc)
-                if bar.bar is None or epoch == config.epochs:
-                    print(f"epoch {epoch:4d}  {config.loss} {train_loss:.5f}  test {config.loss} {test_loss:.5f}  "
-                          f"test acc {test_acc:.4f}  ({total.elapsed:.1f}s)", flush=True)
-            bar.update(1)
-    seconds = total.elapsed
-    return {"model": model, "history": history, "seconds": seconds}
+        timer, total = common.Timer(), common.Timer()
+        with common.Progress(config.epochs - self.epoch, f"moons {config.name}", progress) as bar:
+            while self.epoch < config.epochs:
+                self.epoch += 1
+                epoch = self.epoch
+                order = self.rng.permutation(len(x))
+                xs, ys = x[order], targets[order]  # shuffle once per epoch; batches are then cheap views
+                for part in common.batches(len(x), config.batch_size):
+                    loss = loss_of(config, model(autograd.as_tensor(xs[part])), ys[part])
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                if self.scheduler is not None:
+                    self.scheduler.step()
+                if epoch % config.report_every == 0 or epoch == config.epochs:
+                    train_loss, _ = evaluate(config, model, x, t)
+                    test_loss, test_acc = evaluate(config, model, data["x_test"], data["t_test"])
+                    h = self.history
+                    h["x"].append(epoch)
+                    h["train_loss"].append(train_loss)
+                    h["test_loss"].append(test_loss)
+                    h["test_acc"].append(test_acc)
+                    h["seconds"].append(timer.restart())
+                    bar.update(0, loss=train_loss, acc=test_acc)
+                    if bar.bar is None or epoch == config.epochs:
+                        print(f"epoch {epoch:4d}  {config.loss} {train_loss:.5f}  test {config.loss} "
+                              f"{test_loss:.5f}  test acc {test_acc:.4f}  ({self.seconds + total.elapsed:.1f}s)",
+                              flush=True)
+                    if test_acc > self.best:
+                        self.best = test_acc
+                        self.save_checkpoint(self.out / "checkpoint.npz", self.seconds + total.elapsed)
+                    self.save_checkpoint(self.out / "last.npz", self.seconds + total.elapsed)
+                bar.update(1)
+        self.seconds += total.elapsed
+
+    def save_checkpoint(self, path: Path, seconds: float) -> None:
+        state = common.training_state(self.model, self.optimizer, self.scheduler, self.rng)
+        state.update(demo=self.demo, config=json.dumps(asdict(self.config)), data=dict(self.data_settings),
+                     epoch=self.epoch, best=self.best, seconds=seconds, history=json.dumps(self.history))
+        nn.save(state, path)
+        if path.name == "last.npz":  # what Ctrl-C from now on would leave to resume from
+            self.last_saved, self.saved_epoch = path, self.epoch
+
+    def load_checkpoint(self, path: Path) -> None:
+        """Restore a checkpoint of this config and data; anything else is a DemoError (one line, exit 2)."""
+        state = common.load_run_checkpoint(
+            path, self.demo, self.config.name,
+            ("data", "model", "optimizer", "epoch", "best", "seconds", "history", "rng"), CONFIGS)
+        if state["data"] != self.data_settings:
+            saved = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(dict(state["data"]).items()))
+            raise common.DemoError(f"{path} was trained on other data ({saved}): give the same options to use it")
+        with common.checkpoint_errors(path, self.config.name):
+            common.restore_training(state, self.model, self.optimizer, self.scheduler, self.rng)
+            self.epoch = self.saved_epoch = int(state["epoch"])
+            self.best, self.seconds = float(state["best"]), float(state["seconds"])
+            self.history = json.loads(str(state["history"]))
+        self.last_saved = path
+
+    def saved_progress(self) -> str:
+        """How far the latest saved state went, e.g. "20 of 60 epochs"."""
+        return f"{self.saved_epoch} of {self.config.epochs} epochs"
+
+
+def show_prediction(config: Config, model: nn.Module, data: dict[str, np.ndarray], index: int) -> int:
+    """Print the model's class and probability for test point `index` next to the true class."""
+    with autograd.no_grad():
+        output = model(autograd.as_tensor(data["x_test"][index: index + 1])).data[0]
+    p = common.probabilities(output) if config.output == "logits" else output / max(float(output.sum()), 1e-12)
+    guess, (a, b) = int(p.argmax()), data["x_test"][index]
+    print(f"test point #{index} at ({a:.3f}, {b:.3f}): true class {int(data['t_test'][index])}, predicted class "
+          f"{guess} with probability {p[guess]:.3f}")
+    return guess
 
 
 def draw(config: Config, model: nn.Module, data: dict[str, np.ndarray], history: dict[str, list[float]],
@@ -188,42 +255,72 @@ def draw_graph(config: Config, model: nn.Module, data: dict[str, np.ndarray], ou
         print(f"graph picture: {error}")
 
 
+PROG = "python -m demos.moons"
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(prog="python -m demos.moons", description=__doc__,
+    """The command line; ends like demos.mnist's (one-line errors with status 2, Ctrl-C with 130)."""
+    with common.Program(PROG, argv) as program:
+        return run(program, argv)
+
+
+def run(program: common.Program, argv: list[str] | None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", choices=sorted(CONFIGS), default="default")
-    parser.add_argument("--epochs", type=int, help="override the number of epochs")
-    parser.add_argument("--samples", type=int, default=2000, help="data set size (smoke tests use fewer)")
-    parser.add_argument("--data-seed", type=int, default=100, help="seed of make_moons and the split")
-    parser.add_argument("--seed", type=int, default=0, help="seed of initialisation and shuffling")
+    parser.add_argument("--epochs", type=common.positive_int, help="override the number of epochs")
+    parser.add_argument("--samples", type=common.positive_int, default=2000,
+                        help="data set size (smoke tests use fewer)")
+    parser.add_argument("--data-seed", type=common.non_negative_int, default=100,
+                        help="seed of make_moons and the split")
+    parser.add_argument("--seed", type=common.non_negative_int, default=0, help="seed of initialisation and shuffling")
     parser.add_argument("--out", help="output folder (default: runs/moons/<config>)")
+    parser.add_argument("--resume", action="store_true", help="continue from last.npz in the output folder")
+    parser.add_argument("--predict", type=common.non_negative_int, metavar="INDEX",
+                        help="show the model's guess for one test point (needs a trained checkpoint)")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     config = CONFIGS[args.config]
     if args.epochs is not None:
         config = replace(config, epochs=args.epochs, report_every=min(config.report_every, args.epochs))
-    out = Path(args.out) if args.out else common.run_dir("moons", config.name)
-    out.mkdir(parents=True, exist_ok=True)
+    if args.samples < 4:
+        parser.error(f"argument --samples: {args.samples} points cannot be split 70/30 into a training and a test "
+                     "set; give at least 4")
+    out = common.output_folder(args.out, "moons", config.name)
 
     data = load(seed=args.data_seed, n_samples=args.samples)
+    data_settings = {"samples": args.samples, "data_seed": args.data_seed}
+    if args.predict is not None:
+        common.check_index(parser, "--predict", args.predict, len(data["x_test"]), "test points")
+    trainer = Trainer(config, data, out, args.seed, data_settings)
+    if args.predict is not None:
+        common.predict_from(trainer, out, f"{PROG} --config {config.name}" + (f" --out {args.out}" if args.out else ""))
+        return {"prediction": show_prediction(config, trainer.model, data, args.predict)}
+    common.start_or_resume(program, trainer, out, args.resume)
+
     layout = "-".join(map(str, config.sizes))
     print(f"two moons: {len(data['x_train'])} train / {len(data['x_test'])} test; model {layout} "
           f"{config.activation}, {config.loss}, {config.optimizer} lr {config.lr}, batch {config.batch_size}, "
           f"{config.epochs} epochs")
-    result = train(config, data, args.seed, False if args.no_progress else None)
-    history, seconds = result["history"], result["seconds"]
-    draw(config, result["model"], data, history, out)
-    draw_graph(config, result["model"], data, out)
+    trainer.run(False if args.no_progress else None)
+    history, seconds = trainer.history, trainer.seconds
+    draw(config, trainer.model, data, history, out)
+    draw_graph(config, trainer.model, data, out)
     best = int(np.argmax(history["test_acc"]))
     metrics = {
+        "demo": Trainer.demo,
         "config": asdict(config),
+        "epochs_completed": trainer.epoch,
+        "epochs_planned": config.epochs,
+        **data_settings,
         "final_test_accuracy": history["test_acc"][-1],
         "best_test_accuracy": history["test_acc"][best],
         "best_epoch": history["x"][best],
         "total_seconds": seconds,
-        "ms_per_epoch": 1000 * seconds / config.epochs,
+        "ms_per_epoch": 1000 * seconds / max(trainer.epoch, 1),
         "history": history,
         "reference": config.reference,
+        "machine": common.machine_description(),
     }
     common.write_json(out / "metrics.json", metrics)
     print(f"done in {seconds:.1f}s ({metrics['ms_per_epoch']:.0f} ms/epoch): final test accuracy "

@@ -191,16 +191,15 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
     Like PyTorch, each log is clamped from below (at -100, or the dtype's smallest normal number in
     float32), so p = 0 or 1 gives a large finite loss instead of inf; where it clamps, p gets no gradient.
     Prefer `binary_cross_entropy_with_logits` on raw scores: it is exact and stable everywhere.
+    Input and target must both lie in [0, 1] (NaN included, an error naming the op and the range found),
+    as PyTorch requires.
     """
     _check_reduction(reduction, "binary_cross_entropy")
     p = _as_input(input, None)
     t = _target(target, p, "binary_cross_entropy")
     _check_same_shape(p, t, "binary_cross_entropy")
-    if p.size and (p.data.min() < 0 or p.data.max() > 1):
-        raise ValueError(
-            f"binary_cross_entropy: input must hold probabilities in [0, 1], got values from {p.data.min()} "
-            f"to {p.data.max()}; for raw scores use binary_cross_entropy_with_logits"
-        )
+    _check_unit_interval(p, "input", "binary_cross_entropy", "; for raw scores use binary_cross_entropy_with_logits")
+    _check_unit_interval(t, "target", "binary_cross_entropy")
     floor = max(float(np.exp(-100.0)), float(np.finfo(p.dtype).tiny))
     log_p = autograd.log(autograd.maximum(p, floor))
     log_not_p = autograd.log(autograd.maximum(1.0 - p, floor))
@@ -212,14 +211,25 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
 
     log(1 + exp(x)) - t x overflows for large x, so we use the identity
     log(1 + exp(x)) = max(x, 0) + log(1 + exp(-|x|)), whose exp never exceeds 1.
+    Targets must lie in [0, 1]: outside it the loss has no minimum (t = 2 rewards x -> infinity), so we
+    refuse them where PyTorch silently trains towards infinity.
     """
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     x = _as_input(input, None)
     t = _target(target, x, "binary_cross_entropy_with_logits")
     _check_same_shape(x, t, "binary_cross_entropy_with_logits")
+    _check_unit_interval(t, "target", "binary_cross_entropy_with_logits")
     # (max(x, 0) - x t) first: for a confident right answer it is exactly 0, and the small log term is
     # not lost by being added to a large number and subtracted again.
     return _reduce((autograd.relu(x) - x * t) + autograd.log(1.0 + autograd.exp(-autograd.abs(x))), reduction)
+
+
+def _check_unit_interval(values: Tensor, what: str, op: str, hint: str = "") -> None:
+    """Refuse values outside [0, 1] or NaN (a probability cannot be either), naming the range found."""
+    data = values.data
+    if data.size and not np.all((data >= 0) & (data <= 1)):
+        found = "NaN" if np.isnan(data).any() else f"values from {data.min()} to {data.max()}"
+        raise ValueError(f"{op}: {what} must hold probabilities in [0, 1], got {found}{hint}")
 
 
 # ---------------------------------------------------------------------- helpers

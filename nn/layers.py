@@ -7,6 +7,7 @@ primitives, so reading `forward` is reading the whole layer.
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -199,9 +200,11 @@ class MLP(Sequential):
     are named like the textbook's layers: fc1, act1, fc2, ... (so parameters are fc1.weight, fc1.bias, ...).
 
     Args:
-        sizes: input size, hidden sizes, output size (at least two numbers).
-        activation: after every hidden Linear layer: a Module class, a function returning a module,
-            or a name ("relu", "sigmoid", "tanh", "leaky_relu").
+        sizes: input size, hidden sizes, output size (at least two positive integers).
+        activation: after every hidden Linear layer: a Module class (`nn.ReLU`), a parameter-free module
+            (`nn.LeakyReLU(0.2)`, copied per layer), a function making a module (`lambda: nn.LeakyReLU(0.2)`),
+            a function of one tensor (`F.relu`, wrapped as a module), or a name ("relu", "sigmoid", "tanh",
+            "leaky_relu").
         output_activation: optional activation after the last layer (leave None when a loss takes logits).
         dropout: if > 0, a Dropout(dropout) after each hidden activation (named drop1, drop2, ...).
         weight_init, bias, dtype: passed to every Linear layer.
@@ -210,9 +213,7 @@ class MLP(Sequential):
     def __init__(self, sizes: Sequence[int], activation: Any = ReLU, output_activation: Any = None,
                  dropout: float = 0.0, weight_init: WeightInit = None, bias: bool = True,
                  dtype: Any = None) -> None:
-        sizes = [int(s) for s in sizes]
-        if len(sizes) < 2:
-            raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes}")
+        sizes = _layer_sizes(sizes)
         layers: dict[str, Module] = {}
         last = len(sizes) - 1
         for i in range(1, last + 1):
@@ -230,6 +231,42 @@ class MLP(Sequential):
         return "MLP(" + " -> ".join(str(s) for s in self.sizes) + ")"
 
 
+def _layer_sizes(sizes: Any) -> list[int]:
+    """The widths as ints, refusing what a width cannot be (3.7, True, 0, "8") instead of truncating it."""
+    try:
+        if isinstance(sizes, (str, bytes)):
+            raise TypeError
+        sizes = list(sizes)
+    except TypeError:
+        raise TypeError(f"MLP: sizes must be a list of layer widths such as [784, 100, 10], got {sizes!r}") from None
+    for i, size in enumerate(sizes):
+        if isinstance(size, (bool, np.bool_)) or not isinstance(size, (int, np.integer)) or size < 1:
+            raise ValueError(
+                f"MLP: every size must be a positive integer, got {size!r} ({type(size).__name__}) at position "
+                f"{i} of {sizes}"
+            )
+    if len(sizes) < 2:
+        raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes}")
+    return [int(size) for size in sizes]
+
+
+class _ActivationFunction(Module):
+    """A function of one tensor (e.g. `F.relu`) as a parameter-free layer, so MLP can place it like ReLU()."""
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.function = function
+
+    def forward(self, x: Any) -> Any:
+        return self.function(x)
+
+    def short_description(self) -> str:
+        return getattr(self.function, "__name__", type(self.function).__name__)
+
+    def extra_repr(self) -> str:
+        return self.short_description()
+
+
 def _make_activation(spec: Any) -> Module:
     if isinstance(spec, str):
         if spec.lower() not in _ACTIVATIONS:
@@ -242,8 +279,40 @@ def _make_activation(spec: Any) -> Module:
                 "class or a function making one, not an instance"
             )
         return copy.deepcopy(spec)  # a parameter-free activation (ReLU(), LeakyReLU(0.2)): one copy per layer
+    if isinstance(spec, type):
+        if issubclass(spec, Module):
+            return spec()
+        raise TypeError(f"MLP: the activation class {spec.__name__} is not an nn.Module")
+    if isinstance(spec, np.ufunc):
+        raise TypeError(
+            f"MLP: NumPy's {spec.__name__} works on arrays, not tensors, so gradients could not flow through it; "
+            "use a function of tensors (autograd.tanh, F.relu, ...) or a layer such as nn.Tanh"
+        )
     if callable(spec):
-        module = spec()
-        if isinstance(module, Module):
-            return module
-    raise TypeError(f"MLP: activation must be a Module class, a function returning a Module, or a name; got {spec!r}")
+        # A function is either a factory (called with nothing, it makes a module) or the activation itself
+        # (called with a tensor): its signature tells which, without calling it on a guess.
+        try:
+            signature = inspect.signature(spec)
+        except (TypeError, ValueError):
+            signature = None
+        if signature is not None and _binds(signature):
+            module = spec()
+            if isinstance(module, Module):
+                return module
+            raise TypeError(
+                f"MLP: the activation factory {spec!r} returned {type(module).__name__}, not an nn.Module"
+            )
+        if signature is not None and _binds(signature, None):
+            return _ActivationFunction(spec)
+    raise TypeError(
+        f"MLP: activation must be a Module class, a module, a function returning a module, a function of one "
+        f"tensor (like F.relu), or a name; got {spec!r}"
+    )
+
+
+def _binds(signature: inspect.Signature, *args: Any) -> bool:
+    try:
+        signature.bind(*args)
+    except TypeError:
+        return False
+    return True

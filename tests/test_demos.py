@@ -3,14 +3,23 @@
 The full training runs are not tests (their results are in docs/results.md).
 """
 
+import dataclasses
 import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import nn.datasets
-from demos import cifar10, mnist, moons, tanh_network
+from demos import cifar10, common, mnist, moons, results, tanh_network
 from nn.datasets import cifar
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def learnable_digits(count, rng):
@@ -101,17 +110,23 @@ def test_moons_default_and_textbook_configs(tmp_path):
     assert len(textbook["history"]["test_acc"]) == 1
 
 
-def test_cifar10_trains_on_a_synthetic_file_in_the_real_format(tmp_path, monkeypatch):
+@pytest.fixture
+def synthetic_cifar(tmp_path, monkeypatch):
+    """A data root with CIFAR-10 binary batch files of 10 records each (one image per class)."""
     monkeypatch.setattr(cifar, "RECORDS_PER_FILE", 10)
     rng = np.random.default_rng(0)
     folder = tmp_path / cifar.FOLDER
     folder.mkdir()
     for name in cifar.TRAIN_FILES + cifar.TEST_FILES:
-        labels = rng.permutation(10).astype(np.uint8)  # one image per class per file
+        labels = rng.permutation(10).astype(np.uint8)
         images = rng.integers(0, 256, (10, 3, 32, 32), dtype=np.uint8)
         records = (bytes([k]) + im.tobytes() for im, k in zip(images, labels, strict=True))
         folder.joinpath(name).write_bytes(b"".join(records))
-    metrics = cifar10.main(["--data-root", str(tmp_path), "--epochs", "1", "--out", str(tmp_path / "out"),
+    return tmp_path
+
+
+def test_cifar10_trains_on_a_synthetic_file_in_the_real_format(synthetic_cifar, tmp_path):
+    metrics = cifar10.main(["--data-root", str(synthetic_cifar), "--epochs", "1", "--out", str(tmp_path / "out"),
                             "--no-progress"])
     assert metrics["rounds_completed"] == 1 and 0.0 <= metrics["final_test_accuracy"] <= 1.0
     assert list(metrics["config"]["sizes"]) == [3072, 1000, 500, 10] and metrics["config"]["lr"] == 3e-4
@@ -130,3 +145,316 @@ def test_tanh_network_prints_the_textbook_value(tmp_path, capsys):
     assert value == pytest.approx(9.887385002294863, abs=1e-12)
     assert "9.88738500229486" in capsys.readouterr().out
     assert (tmp_path / "graph.svg").exists() or (tmp_path / "graph.dot").exists()
+
+
+# ---------------------------------------------------------------------- the demos as programs: how they end
+@pytest.fixture
+def no_pictures(monkeypatch):
+    """Skip matplotlib and graphviz (tested above): these tests are about arguments, files and exits."""
+    monkeypatch.setattr(common, "pyplot", lambda: None)
+    monkeypatch.setattr(moons, "draw_graph", lambda *args: None)
+
+
+def exits(main, argv, capsys, code=2):
+    """Run a demo's main(argv), expecting SystemExit(code); return its last stderr line (after checking that
+    there is no traceback)."""
+    try:
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+    except KeyboardInterrupt:  # escaping, it would stop the whole test session
+        pytest.fail("Ctrl-C (KeyboardInterrupt) escaped the demo instead of ending it with exit status 130")
+    assert info.value.code == code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err.strip().splitlines()[-1]
+
+
+def mnist_args(root, out, *extra):
+    return ["--data-root", str(root), "--no-verify", "--out", str(out), "--no-progress", *extra]
+
+
+SMALL_RUN = ("--config", "two-layer-relu", "--iterations", "4", "--eval-every", "2")
+
+
+@pytest.mark.parametrize("extra, message", [
+    (("--predict", "99999"), "argument --predict: index 99999 is out of range: there are 100 test images"),
+    (("--predict", "-1"), "argument --predict: must be an integer >= 0, got -1"),
+    (("--eval-every", "0"), "argument --eval-every: must be a positive integer, got 0"),
+    (("--test-limit", "-5"), "argument --test-limit: must be a positive integer, got -5"),
+    (("--train-limit", "0"), "argument --train-limit: must be a positive integer, got 0"),
+    (("--epochs", "0"), "argument --epochs: must be a positive integer, got 0"),
+    (("--epochs", "x"), "argument --epochs: must be a positive integer, got 'x'"),
+    (("--seed", "-1"), "argument --seed: must be an integer >= 0, got -1"),
+    (("--epochs", "2", "--iterations", "3"), "argument --epochs: not allowed with --iterations"),
+    (("--eval-every", "5"), "argument --eval-every: the 'default' config trains by epochs"),
+    (("--config", "three-fc-relu", "--train-limit", "1"), "1 images leave no training images for three-fc-relu"),
+])
+@pytest.mark.usefixtures("no_pictures")
+def test_mnist_bad_arguments_end_with_one_line_and_status_2(fake_mnist, tmp_path, capsys, extra, message):
+    line = exits(mnist.main, mnist_args(fake_mnist, tmp_path / "run", *extra), capsys)
+    assert line.startswith("python -m demos.mnist: error: ") and message in line
+
+
+@pytest.mark.usefixtures("no_pictures")
+def test_mnist_an_unusable_output_folder_is_one_line(fake_mnist, tmp_path, capsys):
+    (tmp_path / "file").write_text("not a folder")
+    line = exits(mnist.main, mnist_args(fake_mnist, tmp_path / "file", *SMALL_RUN), capsys)
+    assert line == f"python -m demos.mnist: error: cannot use {tmp_path / 'file'} as the output folder: File exists"
+
+
+@pytest.fixture
+def trained_mnist(fake_mnist, tmp_path, no_pictures):
+    """A two-layer-relu run of 4 iterations: its folder holds last.npz and checkpoint.npz."""
+    out = tmp_path / "run"
+    run_mnist(fake_mnist, out, *SMALL_RUN)
+    return out
+
+
+@pytest.mark.usefixtures("no_pictures")
+def test_mnist_resume_from_a_bad_file_is_one_line(fake_mnist, trained_mnist, capsys):
+    last = trained_mnist / "last.npz"
+    good = last.read_bytes()
+    resume = mnist_args(fake_mnist, trained_mnist, *SMALL_RUN, "--resume")
+    capsys.readouterr()
+
+    last.write_bytes(good[: len(good) // 2])
+    assert "is truncated or corrupted" in exits(mnist.main, resume, capsys)
+    last.write_bytes(b"")
+    assert "is not a checkpoint written by nn.save (it is not a zip/npz archive, it is empty)" in exits(
+        mnist.main, resume, capsys)
+    nn.save({"weights": np.zeros(3)}, last)
+    assert f"{last} is not a checkpoint of demos.mnist (it has no 'config'" in exits(mnist.main, resume, capsys)
+
+    last.write_bytes(good)
+    other = mnist_args(fake_mnist, trained_mnist, "--config", "two-layer-sigmoid", "--resume")
+    line = exits(mnist.main, other, capsys)
+    assert line == (f"python -m demos.mnist: error: {last} holds a checkpoint of the 'two-layer-relu' config, not "
+                    "'two-layer-sigmoid': add --config two-layer-relu, or choose another --out folder")
+    predict_other = mnist_args(fake_mnist, trained_mnist, "--config", "default", "--predict", "0")
+    assert "checkpoint.npz holds a checkpoint of the 'two-layer-relu' config" in exits(mnist.main, predict_other,
+                                                                                      capsys)
+
+
+@pytest.mark.usefixtures("no_pictures")
+def test_mnist_refuses_another_demos_checkpoint_and_one_that_does_not_fit(fake_mnist, trained_mnist, capsys):
+    last = trained_mnist / "last.npz"
+    state = nn.load(last)
+    nn.save({**state, "demo": "demos.moons"}, last)
+    resume = mnist_args(fake_mnist, trained_mnist, *SMALL_RUN, "--resume")
+    capsys.readouterr()
+    assert f"{last} is a checkpoint of demos.moons, not of demos.mnist" in exits(mnist.main, resume, capsys)
+    state["model"]["0.weight"] = np.zeros((784, 7), dtype=np.float32)
+    nn.save(state, last)
+    line = exits(mnist.main, resume, capsys)
+    assert f"{last} does not fit the 'two-layer-relu' config:" in line and "(784, 7)" in line
+
+
+@pytest.mark.usefixtures("no_pictures")
+def test_mnist_resumes_from_a_checkpoint_written_before_the_type_tags(fake_mnist, trained_mnist):
+    """Checkpoints of earlier versions have no "demo" key and an optimizer state without "type"."""
+    last = trained_mnist / "last.npz"
+    state = nn.load(last)
+    del state["demo"], state["optimizer"]["type"]
+    nn.save(state, last)
+    metrics = run_mnist(fake_mnist, trained_mnist, "--config", "two-layer-relu", "--iterations", "6",
+                        "--eval-every", "2", "--resume")
+    assert metrics["rounds_completed"] == 3
+
+
+@pytest.mark.usefixtures("no_pictures")
+def test_mnist_predict_without_a_checkpoint_says_to_train_first(fake_mnist, tmp_path, capsys):
+    line = exits(mnist.main, mnist_args(fake_mnist, tmp_path / "empty", "--predict", "3"), capsys)
+    assert f"no checkpoint in {tmp_path / 'empty'}: train first (python -m demos.mnist --config default" in line
+
+
+@pytest.mark.usefixtures("no_pictures")
+def test_mnist_epochs_apply_to_an_iteration_based_config(fake_mnist, tmp_path, capsys):
+    """three-fc-relu counts iterations; --epochs 1 used to be ignored (7,810 iterations ran)."""
+    metrics = run_mnist(fake_mnist, tmp_path / "three", "--config", "three-fc-relu", "--epochs", "1")
+    per_epoch = metrics["train_images"] // 32  # 240 // 32 = 7 batches make one epoch
+    assert metrics["config"]["iterations"] == per_epoch == metrics["iterations_completed"]
+    assert metrics["rounds_completed"] == metrics["rounds_planned"] == 1
+    assert "--epochs 1: three-fc-relu draws random batches, so that is 7 iterations" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("no_pictures")
+def test_mnist_iterations_apply_to_the_epoch_based_default_config(fake_mnist, tmp_path):
+    """--iterations 20 with the default config used to divide by its eval_every of 0."""
+    metrics = run_mnist(fake_mnist, tmp_path / "it", "--iterations", "3", "--train-limit", "200", "--test-limit", "20")
+    assert metrics["config"]["iterations"] == 3 and metrics["iterations_completed"] == 3
+    assert metrics["train_limit"] == 200 and metrics["test_limit"] == 20 and metrics["test_images"] == 20
+    everything = run_mnist(fake_mnist, tmp_path / "all", *SMALL_RUN, "--test-limit", "99999")
+    assert everything["test_limit"] is None and everything["test_images"] == 100  # the limit left nothing out
+
+
+def interrupt_after_saving(monkeypatch, trainer_class, after):
+    """Make the trainer raise KeyboardInterrupt (Ctrl-C) right after its `after`-th save of last.npz."""
+    original = trainer_class.save_checkpoint
+    saves = []
+
+    def save_then_interrupt(self, path, *args):
+        original(self, path, *args)
+        if path.name == "last.npz":
+            saves.append(path)
+            if len(saves) == after:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(trainer_class, "save_checkpoint", save_then_interrupt)
+    return lambda: monkeypatch.setattr(trainer_class, "save_checkpoint", original)
+
+
+@pytest.mark.usefixtures("no_pictures")
+def test_mnist_ctrl_c_says_how_to_resume_and_exits_130(fake_mnist, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "run"
+    argv = mnist_args(fake_mnist, out, "--config", "two-layer-relu", "--iterations", "8", "--eval-every", "2")
+    stop_interrupting = interrupt_after_saving(monkeypatch, mnist.Trainer, after=2)
+    line = exits(mnist.main, argv, capsys, code=130)
+    command = "python -m demos.mnist " + " ".join(argv) + " --resume"
+    assert line == (f"python -m demos.mnist: interrupted: 2 of 4 rounds of 2 iterations saved in {out / 'last.npz'}; "
+                    f"resume with: {command}")
+    stop_interrupting()
+    resumed = mnist.main([*argv, "--resume"])  # the command the line gave
+    assert resumed["rounds_completed"] == 4 and len(resumed["history"]["x"]) == 4
+
+    def interrupt_at_once(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mnist.Trainer, "train_round", interrupt_at_once)
+    line = exits(mnist.main, mnist_args(fake_mnist, tmp_path / "fresh", *SMALL_RUN), capsys, code=130)
+    assert line == ("python -m demos.mnist: interrupted before anything was saved; run the same command again to "
+                    "start over")
+
+
+@pytest.mark.usefixtures("no_pictures")
+def test_mnist_ctrl_c_from_the_command_line_exits_130_without_a_traceback(fake_mnist, tmp_path):
+    """A real SIGINT to a real process: one line on stderr, exit status 130."""
+    if os.name != "posix":
+        pytest.skip("SIGINT delivery as on POSIX")
+    out = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "demos.mnist", *mnist_args(fake_mnist, out, "--config", "two-layer-relu",
+                                                          "--iterations", "1000000", "--eval-every", "2")],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rounds = 0
+    for line in process.stdout:  # "round 2" is printed after round 1 was saved
+        rounds += line.startswith("round")
+        if rounds == 2:
+            break
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "interrupted: " in err and "resume with: python -m demos.mnist" in err and err.strip().endswith("--resume")
+
+
+# ---------------------------------------------------------------------- moons and cifar10: --resume and --predict
+def moons_args(out, *extra):
+    return ["--samples", "100", "--out", str(out), "--no-progress", *extra]
+
+
+@pytest.mark.usefixtures("no_pictures")
+def test_moons_interrupted_and_resumed_run_equals_a_straight_run(tmp_path, capsys, monkeypatch):
+    straight = moons.main(moons_args(tmp_path / "straight", "--epochs", "30"))
+    argv = moons_args(tmp_path / "run", "--epochs", "30")
+    stop_interrupting = interrupt_after_saving(monkeypatch, moons.Trainer, after=2)
+    line = exits(moons.main, argv, capsys, code=130)
+    assert line.startswith("python -m demos.moons: interrupted: 20 of 30 epochs saved in ")
+    assert line.endswith(" --resume")
+    stop_interrupting()
+    resumed = moons.main([*argv, "--resume"])
+    assert resumed["epochs_completed"] == 30 and resumed["history"]["x"] == [10, 20, 30]
+    assert resumed["history"]["test_loss"] == straight["history"]["test_loss"]  # exactly: same RNG, same state
+
+
+@pytest.mark.usefixtures("no_pictures")
+def test_moons_predict_and_its_bad_arguments(tmp_path, capsys):
+    out = tmp_path / "run"
+    capsys.readouterr()
+    assert "no checkpoint in" in exits(moons.main, moons_args(out, "--predict", "0"), capsys)
+    moons.main(moons_args(out, "--epochs", "10"))
+    assert (out / "checkpoint.npz").exists() and (out / "last.npz").exists()
+    capsys.readouterr()
+    guess = moons.main(moons_args(out, "--epochs", "10", "--predict", "3"))["prediction"]
+    assert guess in (0, 1) and "test point #3 at (" in capsys.readouterr().out
+    assert "index 30 is out of range: there are 30 test points" in exits(
+        moons.main, moons_args(out, "--predict", "30"), capsys)
+    assert "--predict: must be an integer >= 0, got -1" in exits(moons.main, moons_args(out, "--predict", "-1"),
+                                                                 capsys)
+    assert "--epochs: must be a positive integer, got 0" in exits(moons.main, moons_args(out, "--epochs", "0"),
+                                                                  capsys)
+    assert "--samples: 3 points cannot be split" in exits(moons.main, ["--samples", "3", "--out", str(out)], capsys)
+    line = exits(moons.main, ["--samples", "200", "--out", str(out), "--resume"], capsys)
+    assert line.endswith(f"{out / 'last.npz'} was trained on other data (--data-seed 100 --samples 100): give the "
+                         "same options to use it")
+    line = exits(moons.main, moons_args(out, "--config", "textbook", "--resume"), capsys)
+    assert "holds a checkpoint of the 'default' config, not 'textbook': add --config default" in line
+    (out / "last.npz").write_bytes(b"PK\x03\x04garbage")
+    assert "is truncated or corrupted" in exits(moons.main, moons_args(out, "--resume"), capsys)
+
+
+@pytest.mark.usefixtures("no_pictures")
+def test_cifar10_resumes_predicts_and_refuses_bad_arguments(synthetic_cifar, tmp_path, capsys):
+    out = tmp_path / "cifar"
+    args = ["--data-root", str(synthetic_cifar), "--out", str(out), "--no-progress", "--train-limit", "20"]
+    cifar10.main([*args, "--epochs", "1"])
+    resumed = cifar10.main([*args, "--epochs", "2", "--resume"])
+    assert resumed["rounds_completed"] == 2 and "resumed from" in capsys.readouterr().out
+    guess = cifar10.main([*args, "--predict", "4"])["prediction"]
+    assert 0 <= guess <= 9 and "test image #4: true " in capsys.readouterr().out
+    assert "index 10 is out of range: there are 10 test images" in exits(cifar10.main, [*args, "--predict", "10"],
+                                                                       capsys)
+    assert "--epochs: must be a positive integer, got 0" in exits(cifar10.main, [*args, "--epochs", "0"], capsys)
+    nn.save({**nn.load(out / "last.npz"), "demo": "demos.mnist"}, out / "last.npz")
+    assert "is a checkpoint of demos.mnist, not of demos.cifar10" in exits(cifar10.main, [*args, "--resume"], capsys)
+
+
+# ---------------------------------------------------------------------- demos.results: what actually ran
+def write_metrics(runs, folder, **metrics):
+    path = runs / folder / "metrics.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(metrics))
+
+
+def full_mnist_metrics(name):
+    config = dataclasses.asdict(mnist.CONFIGS[name])
+    rounds = config["epochs"] or -(-config["iterations"] // config["eval_every"])
+    return {"demo": "demos.mnist", "config": config, "rounds_completed": rounds, "final_test_accuracy": 0.9864,
+            "total_seconds": 41.0, "chapter_result": config["chapter_result"]}
+
+
+@pytest.mark.usefixtures("no_pictures")
+def test_results_read_what_ran_and_mark_partial_runs(tmp_path):
+    runs = tmp_path / "runs"
+    write_metrics(runs, "mnist/default", **full_mnist_metrics("default"))
+    smoke = dataclasses.asdict(replace(moons.CONFIGS["textbook"], epochs=3, report_every=3))
+    write_metrics(runs, "moons/textbook", demo="demos.moons", config=smoke, epochs_completed=3, samples=2000,
+                  final_test_accuracy=0.55, total_seconds=1.4, reference=smoke["reference"])
+    changed = full_mnist_metrics("two-layer-relu")
+    changed["config"]["lr"] = 0.05
+    changed["rounds_completed"] = 3  # interrupted after 3 rounds of 600 iterations
+    write_metrics(runs, "mnist/two-layer-relu", **changed)
+    lines = results.table(runs).splitlines()
+    assert lines[2] == ("| MNIST, our best MLP | 784-512-512-10 ReLU, dropout 0.2, AdamW 1e-3 + cosine, batch 128, "
+                        "10 epochs | 98.64% | 41 s | n/a (our own configuration) |")
+    assert lines[3].startswith("| MNIST two-layer-relu (partial: 1,800 of 10,000 iterations; changed: lr 0.05 "
+                               "(recipe 0.1)) | 784-50-10 ReLU, SGD 0.05, batch 100, 1,800 iterations | ")
+    assert lines[4].startswith("| two moons, textbook (partial: 3 of 1,000 epochs) | 2-25-50-25-2 sigmoid, MSE, "
+                               "per-sample SGD 0.01, 3 epochs | 55.00% |")
+
+
+@pytest.mark.usefixtures("no_pictures")
+def test_results_mark_runs_on_part_of_the_data(tmp_path):
+    runs = tmp_path / "runs"
+    write_metrics(runs, "mnist/default", **full_mnist_metrics("default"), train_limit=300, test_limit=100)
+    assert "(partial: first 300 training images; first 100 test images)" in results.table(runs)
+
+
+@pytest.mark.usefixtures("no_pictures")
+def test_results_end_with_one_line_on_a_bad_file(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    write_metrics(runs, "mnist/default", config={"name": "default"})
+    line = exits(results.main, ["--runs", str(runs)], capsys)
+    assert line.startswith(f"python -m demos.results: error: cannot read {runs / 'mnist/default/metrics.json'}: ")
+    (runs / "mnist/default/metrics.json").write_text("{half")
+    assert "JSONDecodeError" in exits(results.main, ["--runs", str(runs)], capsys)
+    assert "no runs folder" in exits(results.main, ["--runs", str(tmp_path / "none")], capsys)

@@ -241,3 +241,47 @@ def test_mlp_activation_arguments():
 def test_mlp_float64():
     model = nn.MLP([3, 4, 2], dtype=np.float64)
     assert all(p.dtype == np.float64 for p in model.parameters())
+
+
+def test_mlp_accepts_a_function_of_one_tensor_as_its_activation():
+    net = nn.MLP([4, 8, 3], activation=F.relu)
+    x = autograd.randn(5, 4)
+    hidden = F.relu(F.linear(x, net.fc1.weight, net.fc1.bias))
+    np.testing.assert_allclose(net(x).data, F.linear(hidden, net.fc2.weight, net.fc2.bias).data)
+    assert "relu" in repr(net.act1) and not list(net.act1.parameters())
+    leaky = nn.MLP([2, 3, 3, 1], activation=F.leaky_relu, output_activation=autograd.sigmoid)
+    assert leaky.act1 is not leaky.act2 and leaky.output_activation.short_description() == "sigmoid"
+    assert ((leaky(np.ones((2, 2))).data > 0) & (leaky(np.ones((2, 2))).data < 1)).all()
+
+
+def test_mlp_refuses_what_an_activation_cannot_be():
+    with pytest.raises(TypeError, match="NumPy's tanh works on arrays, not tensors"):
+        nn.MLP([2, 2, 2], activation=np.tanh)
+    with pytest.raises(TypeError, match="returned Tensor, not an nn.Module"):
+        nn.MLP([2, 2, 2], activation=lambda: autograd.zeros(2))
+    with pytest.raises(TypeError, match="activation class dict is not an nn.Module"):
+        nn.MLP([2, 2, 2], activation=dict)
+    with pytest.raises(TypeError, match="a function of one tensor"):
+        nn.MLP([2, 2, 2], activation=lambda x, y: x)
+    with pytest.raises(TypeError, match="a function of one tensor"):
+        nn.MLP([2, 2, 2], activation=3)
+
+
+@pytest.mark.parametrize("sizes, error, match", [
+    ([4, 3.7, 3], ValueError, r"positive integer, got 3.7 \(float\) at position 1 of \[4, 3.7, 3\]"),
+    ([4, 8.0, 3], ValueError, r"got 8.0 \(float\) at position 1"),
+    ([4, True, 3], ValueError, r"got True \(bool\) at position 1"),
+    ([4, 0, 3], ValueError, r"got 0 \(int\) at position 1"),
+    ([4, -2, 3], ValueError, r"got -2 \(int\) at position 1"),
+    ([4, "8", 3], ValueError, r"got '8' \(str\) at position 1"),
+    ("483", TypeError, "sizes must be a list of layer widths"),
+    (4, TypeError, "sizes must be a list of layer widths"),
+])
+def test_mlp_refuses_sizes_that_are_not_positive_integers(sizes, error, match):
+    with pytest.raises(error, match=match):
+        nn.MLP(sizes)
+
+
+def test_mlp_accepts_numpy_integer_sizes():
+    assert nn.MLP(np.array([4, 8, 3])).sizes == [4, 8, 3]
+    assert nn.MLP((4, np.int32(8), 3)).fc1.out_features == 8

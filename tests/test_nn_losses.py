@@ -239,3 +239,29 @@ def test_functional_layers():
     np.testing.assert_allclose(F.softmax(x).data.sum(), 1.0)
     t = Tensor(x)
     assert F.dropout(t, 0.5, training=False) is t
+
+
+@pytest.mark.parametrize("loss", [F.binary_cross_entropy, F.binary_cross_entropy_with_logits])
+@pytest.mark.parametrize("target, found", [
+    (2.0 * np.ones(3), "values from 2.0 to 2.0"),
+    (np.array([0.0, -0.5, 1.0]), "values from -0.5 to 1.0"),
+    (np.array([0.0, np.nan, 1.0]), "NaN"),
+])
+def test_bce_targets_outside_zero_one_are_refused(loss, target, found):
+    p = Tensor(np.full(3, 0.5), requires_grad=True)
+    with pytest.raises(ValueError, match=rf"{loss.__name__}: target must hold probabilities in \[0, 1\], got {found}"):
+        loss(p, target)
+    with pytest.raises(ValueError, match="target must hold probabilities"):
+        loss(p, Tensor(target, requires_grad=True))  # a target in the graph is checked too
+
+
+def test_bce_targets_at_the_bounds_and_soft_targets_are_accepted():
+    p = np.array([0.2, 0.5, 0.9])
+    for t in (np.array([0.0, 1.0, 1.0]), np.array([0.1, 0.5, 0.95]), np.array([True, False, True])):
+        assert np.isfinite(F.binary_cross_entropy(p, t).item())
+        assert np.isfinite(F.binary_cross_entropy_with_logits(p, t).item())
+
+
+def test_bce_refuses_a_nan_input():
+    with pytest.raises(ValueError, match=r"input must hold probabilities in \[0, 1\], got NaN"):
+        F.binary_cross_entropy(np.array([0.5, np.nan]), np.array([1.0, 0.0]))

@@ -298,7 +298,7 @@ def test_state_dict_format_and_snapshot():
     params = make_params()
     opt = run_ours("Adam", {"lr": 0.01}, params, gradient_sequence(2))
     state = opt.state_dict()
-    assert sorted(state) == ["param_groups", "state"]
+    assert sorted(state) == ["param_groups", "state", "type"] and state["type"] == "Adam"
     assert state["param_groups"][0]["params"] == [0, 1, 2]
     assert state["param_groups"][0]["betas"] == (0.9, 0.999)
     assert state["state"][1]["step"] == 2 and state["state"][1]["exp_avg"].shape == (4,)
@@ -376,3 +376,126 @@ def test_scheduler_arguments_are_checked():
         optim.StepLR(optim.SGD(make_params(), lr=1.0), step_size=1, last_epoch=3)
     with pytest.raises(KeyError, match="unexpected keys"):
         optim.StepLR(opt, step_size=1).load_state_dict({"T_max": 3})
+
+
+# ---------------------------------------------------------------------- refusing another optimizer's state
+def trained(name, kwargs, steps=2):
+    return run_ours(name, kwargs, make_params(), gradient_sequence(steps))
+
+
+def test_another_optimizers_state_is_refused_by_type():
+    adam_state = trained("Adam", {"lr": 0.01}).state_dict()
+    sgd = optim.SGD(make_params(), lr=0.1, momentum=0.9)
+    with pytest.raises(ValueError, match="SGD.load_state_dict: this state was saved by Adam, not SGD"):
+        sgd.load_state_dict(adam_state)
+    assert sgd.param_groups[0]["lr"] == 0.1 and not sgd.state  # refused: nothing changed
+    with pytest.raises(ValueError, match="saved by AdamW, not Adam"):
+        optim.Adam(make_params()).load_state_dict(trained("AdamW", {"lr": 0.01}).state_dict())
+    with pytest.raises(ValueError, match="saved by RMSprop, not Adagrad"):
+        optim.Adagrad(make_params()).load_state_dict(trained("RMSprop", {"lr": 0.01}).state_dict())
+
+
+def test_an_untagged_state_is_refused_unless_its_names_are_this_optimizers():
+    untagged_adam = {k: v for k, v in trained("Adam", {"lr": 0.01}).state_dict().items() if k != "type"}
+    with pytest.raises(ValueError, match=r"not SGD's state \(it carries no 'type'\).*'amsgrad', 'betas'.*"
+                                         r"'exp_avg'.*SGD has hyperparameters.*'momentum'.*'momentum_buffer'"):
+        optim.SGD(make_params(), lr=0.1).load_state_dict(untagged_adam)
+    untagged_sgd = {k: v for k, v in trained("SGD", {"lr": 0.1}).state_dict().items() if k != "type"}
+    with pytest.raises(ValueError, match="not Adagrad's state"):  # no per-parameter state, but SGD's hyperparameters
+        optim.Adagrad(make_params()).load_state_dict(untagged_sgd)
+
+
+def test_an_untagged_state_of_the_same_optimizer_resumes_exactly():
+    """Checkpoints written before the "type" tag (and PyTorch-shaped dicts) keep loading."""
+    grads = gradient_sequence(6)
+    straight = make_params()
+    run_ours("Adam", {"lr": 0.01, "amsgrad": True}, straight, grads)
+    first = make_params()
+    state = run_ours("Adam", {"lr": 0.01, "amsgrad": True}, first, grads[:3]).state_dict()
+    del state["type"]
+    resumed = [nn.Parameter(p.data.copy()) for p in first]
+    opt = optim.Adam(resumed, lr=0.01, amsgrad=True)
+    opt.load_state_dict(state)
+    run_ours("Adam", {}, resumed, grads[3:], optimizer=opt)
+    for p, q in zip(straight, resumed, strict=True):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_state_values_are_checked_before_anything_changes():
+    state = trained("SGD", {"lr": 0.1, "momentum": 0.9}).state_dict()
+    opt = optim.SGD(make_params(), lr=0.5, momentum=0.9)
+    bad_key = {**state, "state": {0: {"exp_avg": np.zeros((3, 4))}}}
+    with pytest.raises(ValueError, match=r"unknown per-parameter state 'exp_avg'; SGD keeps \['momentum_buffer'\]"):
+        opt.load_state_dict(bad_key)
+    scalar_buffer = {**state, "state": {0: {"momentum_buffer": 0.0}}}
+    with pytest.raises(ValueError, match=r"'momentum_buffer' must be an array of its parameter's shape \(3, 4\)"):
+        opt.load_state_dict(scalar_buffer)
+    negative_lr = {**state, "param_groups": [{**state["param_groups"][0], "lr": -0.1}]}
+    with pytest.raises(ValueError, match="lr must be >= 0, got -0.1"):
+        opt.load_state_dict(negative_lr)
+    missing = {**state, "param_groups": [{k: v for k, v in state["param_groups"][0].items() if k != "momentum"}]}
+    with pytest.raises(ValueError, match=r"lacks the hyperparameters \['momentum'\]"):
+        opt.load_state_dict(missing)
+    with pytest.raises(ValueError, match=r"unexpected keys \['extra'\]"):
+        opt.load_state_dict({**state, "extra": 1})
+    with pytest.raises(ValueError, match="'param_groups' must be a list and 'state' a dict, got int and list"):
+        opt.load_state_dict({"state": [], "param_groups": 5})
+    step_text = trained("Adam", {"lr": 0.01}).state_dict()
+    step_text["state"][0]["step"] = "two"
+    with pytest.raises(ValueError, match="'step' must be a number"):
+        optim.Adam(make_params()).load_state_dict(step_text)
+    assert opt.param_groups[0]["lr"] == 0.5 and not opt.state
+
+
+def test_a_zero_dimensional_parameter_keeps_its_momentum_buffer_as_an_array():
+    """A 0-d buffer used to come back as a Python float, so the resumed run stopped accumulating momentum."""
+    grads = [np.array(g) for g in (1.0, -2.0, 0.5, 3.0)]
+
+    def run(param, optimizer, steps):
+        for g in steps:
+            param.grad = Tensor(g)
+            optimizer.step()
+
+    straight = nn.Parameter(np.array(1.0))
+    run(straight, optim.SGD([straight], lr=0.1, momentum=0.9), grads)
+    first = nn.Parameter(np.array(1.0))
+    opt = optim.SGD([first], lr=0.1, momentum=0.9)
+    run(first, opt, grads[:2])
+    resumed = nn.Parameter(first.data.copy())
+    opt2 = optim.SGD([resumed], lr=0.1, momentum=0.9)
+    opt2.load_state_dict(opt.state_dict())
+    run(resumed, opt2, grads[2:])
+    assert resumed.item() == straight.item()
+
+
+# ---------------------------------------------------------------------- scheduler arguments
+@pytest.mark.parametrize("make, match", [
+    (lambda o: optim.StepLR(o, step_size=1, gamma=-0.5), "StepLR: gamma must be a finite number > 0, got -0.5"),
+    (lambda o: optim.StepLR(o, step_size=1, gamma=0.0), "gamma must be a finite number > 0"),
+    (lambda o: optim.StepLR(o, step_size=1, gamma=float("nan")), "gamma must be a finite number"),
+    (lambda o: optim.StepLR(o, step_size=1, gamma=float("inf")), "gamma must be a finite number"),
+    (lambda o: optim.StepLR(o, step_size=1, gamma="0.1"), "gamma must be a finite number"),
+    (lambda o: optim.StepLR(o, step_size=True), "step_size must be a positive integer, got True"),
+    (lambda o: optim.StepLR(o, step_size=2.0), "step_size must be a positive integer, got 2.0"),
+    (lambda o: optim.StepLR(o, step_size=1, last_epoch=-2), "last_epoch must be an integer >= -1"),
+    (lambda o: optim.CosineAnnealingLR(o, T_max=2.5), "T_max must be a positive integer"),
+    (lambda o: optim.CosineAnnealingLR(o, T_max=10, eta_min=-0.1), "eta_min must be a finite number >= 0"),
+    (lambda o: optim.CosineAnnealingLR(o, T_max=10, eta_min=float("nan")), "eta_min must be a finite number"),
+])
+def test_impossible_scheduler_settings_are_refused(make, match):
+    opt = optim.SGD(make_params(), lr=1.0)
+    with pytest.raises(ValueError, match=match):
+        make(opt)
+    assert opt.param_groups[0]["lr"] == 1.0
+
+
+def test_a_scheduler_state_with_impossible_settings_is_refused_and_changes_nothing():
+    opt = optim.SGD(make_params(), lr=1.0)
+    scheduler = optim.StepLR(opt, step_size=2, gamma=0.5)
+    state = scheduler.state_dict()
+    with pytest.raises(ValueError, match="gamma must be a finite number > 0, got -2.0"):
+        scheduler.load_state_dict({**state, "gamma": -2.0, "last_epoch": 7})
+    assert scheduler.gamma == 0.5 and scheduler.last_epoch == 0
+    with pytest.raises(KeyError, match="unexpected keys"):
+        scheduler.load_state_dict({"optimizer": None})
+    assert scheduler.optimizer is opt

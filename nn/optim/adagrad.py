@@ -21,6 +21,8 @@ class Adagrad(Optimizer):
     is this rule with eps = 1e-7.)
     """
 
+    state_layout = {"step": "scalar", "sum": "param"}
+
     def __init__(self, params: ParamsArg, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, eps: float = 1e-10) -> None:
         super().__init__(params, {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay,

@@ -36,6 +36,12 @@ class Optimizer:
         defaults: the hyperparameters of this optimizer, with their default values.
     """
 
+    #: The per-parameter state this optimizer keeps: name -> "param" (an array of the parameter's shape) or
+    #: "scalar" (a number). `load_state_dict` refuses other names; None (a custom optimizer) checks nothing.
+    state_layout: dict[str, str] | None = None
+    #: Group keys that are not hyperparameters but may be saved with them (set by learning-rate schedulers).
+    _extra_group_keys = frozenset({"params", "initial_lr"})
+
     def __init__(self, params: ParamsArg, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.state: dict[Tensor, dict[str, Any]] = {}
@@ -126,10 +132,11 @@ class Optimizer:
 
     # ------------------------------------------------------------------ saving and loading
     def state_dict(self) -> dict[str, Any]:
-        """{"state": {index: {name: array or number}}, "param_groups": [{hyperparameters, "params": [index]}]}.
+        """{"type": class name, "state": {index: {name: array or number}}, "param_groups": [{..., "params": [index]}]}.
 
         Parameters are identified by their position across the groups (as in PyTorch), so the dict holds
-        only plain data and can be saved with `nn.save`. Arrays are copies: a snapshot.
+        only plain data and can be saved with `nn.save`. Arrays are copies: a snapshot. "type" (which
+        PyTorch's dicts lack) lets `load_state_dict` refuse another optimizer's state by name.
         """
         index: dict[int, int] = {}
         groups = []
@@ -143,21 +150,47 @@ class Optimizer:
         for p, values in self.state.items():
             if id(p) in index and values:
                 state[index[id(p)]] = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in values.items()}
-        return {"state": state, "param_groups": groups}
+        return {"type": type(self).__name__, "state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Restore hyperparameters and state saved by `state_dict()` from an optimizer over the same parameters."""
+        """Restore hyperparameters and state saved by `state_dict()` from an optimizer over the same parameters.
+
+        The state must come from the same kind of optimizer: a dict tagged with another "type" is refused,
+        and so is an untagged (PyTorch-style, or older) dict whose hyperparameter names or per-parameter
+        state names are not this optimizer's. Group sizes, state shapes and hyperparameter values are checked
+        before anything changes, so a refused dict leaves the optimizer as it was.
+        """
         name = type(self).__name__
         if not isinstance(state_dict, Mapping) or "state" not in state_dict or "param_groups" not in state_dict:
             raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups' keys")
+        unknown = sorted(str(k) for k in state_dict if k not in ("type", "state", "param_groups"))
+        if unknown:
+            raise ValueError(f"{name}.load_state_dict: unexpected keys {unknown} (expected type, state, param_groups)")
+        saved_type = state_dict.get("type")
+        if saved_type is not None and saved_type != name:
+            raise ValueError(
+                f"{name}.load_state_dict: this state was saved by {saved_type}, not {name}; load it into "
+                f"{saved_type} over the same parameters (each update rule keeps its own state)"
+            )
+        if not isinstance(state_dict["param_groups"], (list, tuple)) or not isinstance(state_dict["state"], Mapping):
+            raise ValueError(
+                f"{name}.load_state_dict: 'param_groups' must be a list and 'state' a dict, got "
+                f"{type(state_dict['param_groups']).__name__} and {type(state_dict['state']).__name__}"
+            )
         saved_groups = list(state_dict["param_groups"])
+        saved_state = dict(state_dict["state"])
+        if saved_type is None:
+            self._check_untagged_state(saved_groups, saved_state)
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
                 f"{name}.load_state_dict: the state has {len(saved_groups)} parameter groups, this optimizer "
                 f"has {len(self.param_groups)}"
             )
         params_by_index: dict[int, Tensor] = {}
+        new_groups = []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
+            if not isinstance(saved, Mapping) or "params" not in saved:
+                raise ValueError(f"{name}.load_state_dict: parameter group {i} is not a dict with a 'params' list")
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(
                     f"{name}.load_state_dict: group {i} has {len(saved['params'])} parameters in the state and "
@@ -165,30 +198,67 @@ class Optimizer:
                 )
             for index, p in zip(saved["params"], group["params"], strict=True):
                 params_by_index[int(index)] = p
+            missing = sorted(set(self.defaults) - set(saved))
+            if missing:
+                raise ValueError(f"{name}.load_state_dict: group {i} of the state lacks the hyperparameters {missing}")
+            candidate = {**group, **{k: v for k, v in saved.items() if k != "params"}}
+            self._check_hyperparameters(candidate)
+            new_groups.append(candidate)
         new_state: dict[Tensor, dict[str, Any]] = {}
-        for key, values in dict(state_dict["state"]).items():
+        for key, values in saved_state.items():
             p = params_by_index.get(int(key))
             if p is None:
                 raise ValueError(f"{name}.load_state_dict: the state refers to parameter {key}, which no group holds")
             new_state[p] = {k: self._load_state_value(k, v, p) for k, v in dict(values).items()}
-        for saved, group in zip(saved_groups, self.param_groups, strict=True):
-            for key, value in saved.items():
-                if key != "params":
-                    group[key] = value
+        for group, candidate in zip(self.param_groups, new_groups, strict=True):
+            group.update(candidate)
         self.state = new_state
 
+    def _check_untagged_state(self, groups: list[Any], state: dict[Any, Any]) -> None:
+        """A dict without "type" is accepted only if its names are this optimizer's (it cannot be another's)."""
+        name = type(self).__name__
+        group_keys = {k for g in groups if isinstance(g, Mapping) for k in g} - self._extra_group_keys
+        state_keys = {k for values in state.values() if isinstance(values, Mapping) for k in values}
+        foreign_hyper = sorted(map(str, group_keys - set(self.defaults)))
+        foreign_state = sorted(map(str, state_keys - set(self.state_layout or state_keys)))
+        if foreign_hyper or foreign_state:
+            theirs = f"hyperparameters {sorted(map(str, group_keys))}"
+            if state_keys:
+                theirs += f" and per-parameter state {sorted(map(str, state_keys))}"
+            ours = f"{sorted(self.defaults)}"
+            if self.state_layout:
+                ours += f" and state {sorted(self.state_layout)}"
+            raise ValueError(
+                f"{name}.load_state_dict: this is not {name}'s state (it carries no 'type'): it has {theirs}, "
+                f"where {name} has hyperparameters {ours}; load it into the optimizer that saved it"
+            )
+
     def _load_state_value(self, key: str, value: Any, param: Tensor) -> Any:
+        name = type(self).__name__
+        kind = None if self.state_layout is None else self.state_layout.get(key)
+        if self.state_layout is not None and kind is None:
+            raise ValueError(
+                f"{name}.load_state_dict: unknown per-parameter state {key!r}; {name} keeps "
+                f"{sorted(self.state_layout)}"
+            )
         if isinstance(value, Tensor):
             value = value.data
-        if isinstance(value, np.ndarray) and value.ndim > 0:
+        if kind == "param" and not isinstance(value, np.ndarray):
+            raise ValueError(
+                f"{name}.load_state_dict: state {key!r} must be an array of its parameter's shape {param.shape}, "
+                f"got {type(value).__name__}"
+            )
+        if isinstance(value, np.ndarray) and (value.ndim > 0 or kind == "param"):
             if value.shape != param.shape:
                 raise ValueError(
-                    f"{type(self).__name__}.load_state_dict: state {key!r} has shape {value.shape} but its "
+                    f"{name}.load_state_dict: state {key!r} has shape {value.shape} but its "
                     f"parameter ({param.name or 'unnamed'}) has shape {param.shape}"
                 )
             return value.astype(param.dtype, copy=True)  # our own copy: steps update it in place
         if isinstance(value, (np.ndarray, np.generic)):
-            return value.item()
+            value = value.item()
+        if kind == "scalar" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ValueError(f"{name}.load_state_dict: state {key!r} must be a number, got {value!r:.60}")
         return value
 
     def __repr__(self) -> str:

@@ -21,6 +21,8 @@ class RMSprop(Optimizer):
     The textbook's RMSprop is the same rule with decay rate alpha=0.99 and eps=1e-7.
     """
 
+    state_layout = {"step": "scalar", "square_avg": "param", "momentum_buffer": "param", "grad_avg": "param"}
+
     def __init__(self, params: ParamsArg, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False) -> None:
         super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,

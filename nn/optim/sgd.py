@@ -22,6 +22,8 @@ class SGD(Optimizer):
     the same steps while the learning rate is constant; it differs when a scheduler changes lr.
     """
 
+    state_layout = {"momentum_buffer": "param"}
+
     def __init__(self, params: ParamsArg, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False) -> None:
         super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
