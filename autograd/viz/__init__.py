@@ -21,7 +21,8 @@ The files: `structure.py` walks the graph (which boxes and arrows), `style.py` d
 `render.py` writes DOT and runs Graphviz, `recording.py` keeps intermediate values during `record()`.
 """
 
+from autograd.viz.frames import BackwardSteps, watch_backward
 from autograd.viz.recording import record
 from autograd.viz.render import GraphvizNotFoundError, draw_graph, save_graph, to_dot
 
-__all__ = ["GraphvizNotFoundError", "draw_graph", "record", "save_graph", "to_dot"]
+__all__ = ["BackwardSteps", "GraphvizNotFoundError", "draw_graph", "record", "save_graph", "to_dot", "watch_backward"]
