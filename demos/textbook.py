@@ -344,7 +344,9 @@ def layer_gradient_norms(activation: str, depth: int, width: int = 100, batch: i
 
 @figure("vanishing", "08-vanishing-gradients.md")
 def vanishing(ctx: Context) -> dict[str, Any]:
-    """Gradient norms per layer: sigmoid (Xavier) against ReLU (He), 5 and 20 layers deep."""
+    """Gradient norms per layer: sigmoid (Xavier) against ReLU (He), 5 and 20 layers deep; and the graph picture
+    of 10 sigmoid layers next to 10 ReLU layers, coloured by gradient size (demos.graph_tour)."""
+    graph_tour.render("vanishing_gradients", ctx.out, ".png").replace(ctx.out / "vanishing_graph.png")
     pyplot = plt()
     fig, ax = pyplot.subplots(figsize=(7, 4.2))
     numbers = {}
@@ -355,6 +357,7 @@ def vanishing(ctx: Context) -> dict[str, Any]:
             ax.semilogy(range(1, len(norms) + 1), norms, style, color=colour, markersize=3, label=label)
             numbers[label] = {"first": norms[0], "last": norms[-1], "first_over_last": norms[0] / norms[-1]}
     ax.set_xlabel("layer (1 = nearest the input)")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel("||dL/dW|| of the layer")
     ax.set_title("Gradient per layer at the start of training")
     ax.grid(alpha=0.3, which="both")
@@ -412,8 +415,9 @@ def overfitting(ctx: Context) -> dict[str, Any]:
         ax.set_title(label)
         ax.set_xlabel("epochs")
         ax.grid(alpha=0.3)
+        perfect = [epoch for epoch, accuracy in enumerate(history["train"], 1) if accuracy == 1.0]
         numbers[label] = {"epochs": settings["epochs"], "train": history["train"][-1], "test": history["test"][-1],
-                          "best_test": max(history["test"])}
+                          "best_test": max(history["test"]), "first_epoch_train_100": perfect[0] if perfect else None}
     axes[0].set_ylabel("accuracy")
     axes[0].legend(loc="lower right")
     fig.tight_layout()
