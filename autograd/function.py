@@ -32,7 +32,7 @@ import numpy as np
 
 from autograd import mode, versions
 from autograd.errors import GraphError, ShapeError
-from autograd.tensor import HookHandle, Tensor
+from autograd.tensor import HookHandle, Tensor, _fill
 
 _state = mode.state
 _RELEASED: Any = object()  # `_saved` of a node whose saved values backward already freed
@@ -276,26 +276,35 @@ def _as_array(value: Any) -> np.ndarray:
 
 
 # -------------------------------------------------------------------- the fast paths of apply
-# Most ops take one or two positional arguments: these build exactly the node `apply` builds, unrolled.
+# Most ops take one or two positional arguments: these build exactly the node `_apply_general` builds,
+# unrolled (forward and the output tensor inline), since they run once per op on the hot path.
 _NO = (False,)
 _NEEDS_PAIRS = (((False, False), (False, True)), ((True, False), (True, True)))
+_tick = versions.tick
 
 
 def _apply_one(cls: type, x: Any) -> Any:
     node = _new(cls)
     if isinstance(x, Tensor):
         data = x.data
-        need = x.requires_grad and _state.flags.grad_enabled
+        flags = _state.flags
+        need = x.requires_grad and flags.grad_enabled
     else:
         data, need = x, False
     node.needs_input_grad = (True,) if need else _NO
-    result = _run_forward(node, (data,), None)
+    node._saved = None
+    try:
+        result = node.forward(data)
+    except (ShapeError, GraphError):
+        raise
+    except ValueError as error:
+        raise _forward_error(cls, (data,), error) from None
     if not need:
         return _detached(result)
     node.next_edges = (_edge_to(x),)
     node.input_shapes = (data.shape,)
     node.input_dtypes = (data.dtype,)
-    return _record_fast(node, (x,), (data,), result)
+    return _record_fast(node, (x,), (data,), result, flags)
 
 
 def _apply_two(cls: type, a: Any, b: Any) -> Any:
@@ -308,26 +317,32 @@ def _apply_two(cls: type, a: Any, b: Any) -> Any:
         b_data, b_need = b.data, b.requires_grad
     else:
         b_data, b_need = b, False
-    recording = (a_need or b_need) and _state.flags.grad_enabled
+    flags = _state.flags
+    recording = (a_need or b_need) and flags.grad_enabled
     node.needs_input_grad = _NEEDS_PAIRS[a_need][b_need] if recording else _NEEDS_PAIRS[0][0]
-    result = _run_forward(node, (a_data, b_data), None)
+    node._saved = None
+    try:
+        result = node.forward(a_data, b_data)
+    except (ShapeError, GraphError):
+        raise
+    except ValueError as error:
+        raise _forward_error(cls, (a_data, b_data), error) from None
     if not recording:
         return _detached(result)
     node.next_edges = (_edge_to(a) if a_need else None, _edge_to(b) if b_need else None)
     node.input_shapes = (a_data.shape if a_need else None, b_data.shape if b_need else None)
     node.input_dtypes = (a_data.dtype if a_need else None, b_data.dtype if b_need else None)
-    return _record_fast(node, (a, b), (a_data, b_data), result)
+    return _record_fast(node, (a, b), (a_data, b_data), result, flags)
 
 
-def _record_fast(node: Function, args: Any, arrays: Any, result: Any) -> Any:
-    """`_record` for the usual case (one array output, no hooks watching), with the output built inline."""
-    flags = _state.flags
+def _record_fast(node: Function, args: Any, arrays: Any, result: Any, flags: mode.Flags) -> Any:
+    """`_record` for the usual case: one array output, nobody watching (viz, compile, anomaly mode)."""
     if type(result) is not np.ndarray or flags.on_record is not None or flags.anomaly_enabled:
         return _record(node, args, arrays, None, result)
     node.scope = flags.scope
-    node.sequence_number = versions.tick()
+    node.sequence_number = _tick()
     node.output_specs = ((result.shape, result.dtype),)
-    output = Tensor._make(result, node, 0)
+    output = _fill(_new(Tensor), result, node, 0)
     saved = node._saved
     if saved is not None:
         node._input_arrays = arrays
