@@ -19,8 +19,7 @@ from typing import Any
 import numpy as np
 
 import autograd
-from autograd import DtypeError, ShapeError, Tensor
-from autograd.creation import default_generator
+from autograd import DtypeError, ShapeError, Tensor, default_generator
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "leaky_relu",
