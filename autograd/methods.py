@@ -15,6 +15,7 @@ import numpy as np
 from autograd import graph, inplace, ops, shape_ops
 from autograd.function import _apply_two
 from autograd.functions import Add, Div, MatMul, Mul, Sub
+from autograd.functions.elementwise import Softplus
 from autograd.ops import ForeignOperand, _constant
 from autograd.tensor import Tensor
 
@@ -58,6 +59,17 @@ def _arithmetic(function: Any, primitive: type, reflected: bool = False) -> Any:
 
     method.__name__ = function.__name__
     method.__doc__ = function.__doc__
+    return method
+
+
+def _primitive(primitive: type) -> Any:
+    """A method applying `primitive` to the tensor (and any further arguments): `x.softplus()`."""
+
+    def method(self: Tensor, *args: Any) -> Any:
+        return primitive.apply(self, *args)
+
+    method.__name__ = primitive.__name__.lower()
+    method.__doc__ = primitive.__doc__
     return method
 
 
@@ -132,7 +144,7 @@ _METHODS: dict[str, Any] = {
     # elementwise
     "exp": ops.exp, "log": ops.log, "sqrt": ops.sqrt, "abs": ops.abs, "tanh": ops.tanh, "sigmoid": ops.sigmoid,
     "relu": ops.relu, "clip": ops.clip, "clamp": ops.clip, "pow": ops.pow, "maximum": ops.maximum,
-    "minimum": ops.minimum, "softmax": ops.softmax, "log_softmax": ops.log_softmax,
+    "minimum": ops.minimum, "softmax": ops.softmax, "log_softmax": ops.log_softmax, "softplus": _primitive(Softplus),
     "matmul": ops.matmul, "dot": ops.matmul,
     # dtypes and devices
     "astype": ops.cast, "to": _to, "float": lambda self: ops.cast(self, np.float32),

@@ -99,6 +99,22 @@ class Sigmoid(Primitive):
         return gy * (y * (1.0 - y))
 
 
+class Softplus(Primitive):
+    """y = log(1 + e**x), a smooth relu.  dy/dx = e**x / (1 + e**x) = sigmoid(x) = 1 - e**-y.
+
+    Forward is logaddexp(0, x), which never overflows; backward reads y, which forward returns anyway.
+    """
+
+    def forward(self, x):
+        y = np.logaddexp(0.0, x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        (y,) = self.saved_tensors
+        return gy * (1.0 - exp_of(-y))
+
+
 class ReLU(Primitive):
     """y = max(x, 0).  dy/dx = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch).
 
