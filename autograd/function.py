@@ -196,12 +196,12 @@ def _apply_general(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
     """`apply`, step by step: forward on the arrays, then, if an input needs a gradient, record the node."""
     node = _new(cls)
     arrays = [arg.data if isinstance(arg, Tensor) else arg for arg in args]
-    recording = _state.flags.grad_enabled
-    needs = tuple([recording and isinstance(arg, Tensor) and arg.requires_grad for arg in args])
+    flags = _state.flags
+    needs = tuple([flags.grad_enabled and isinstance(arg, Tensor) and arg.requires_grad for arg in args])
     node.needs_input_grad = needs
     result = _run_forward(node, arrays, kwargs)
     if not any(needs):
-        return _detached(result)
+        return _detached(result) if flags.tracer is None else _traced(node, args, arrays, kwargs, _detached(result))
     node.next_edges = tuple([_edge_to(arg) if need else None for arg, need in zip(args, needs, strict=True)])
     node.input_shapes = tuple([a.shape if need else None for a, need in zip(arrays, needs, strict=True)])
     node.input_dtypes = tuple([a.dtype if need else None for a, need in zip(arrays, needs, strict=True)])
@@ -258,9 +258,17 @@ def _record(node: Function, args: Any, arrays: Any, kwargs: dict[str, Any] | Non
         node._saved = tuple(saved)
         node._saved_outputs = tuple(pairs) or None
         node._input_arrays = arrays
-    if flags.on_record is not None:  # autograd.viz.record() or autograd.compile() is watching
+    if flags.on_record is not None:  # autograd.viz.record() is watching
         flags.on_record(node, args, kwargs or {}, outputs)
+    if flags.tracer is not None:  # autograd.compile is tracing
+        flags.tracer.op(node, args, arrays, kwargs or {}, outputs)
     return outputs if type(result) is tuple else outputs[0]
+
+
+def _traced(node: Function, args: Any, arrays: Any, kwargs: dict[str, Any] | None, outputs: Any) -> Any:
+    """An op that recorded no node, reported to autograd.compile's tracer (a replay must run it too)."""
+    _state.flags.tracer.op(node, args, arrays, kwargs or {}, outputs if type(outputs) is tuple else (outputs,))
+    return outputs
 
 
 def _detached(result: Any) -> Any:
@@ -285,9 +293,9 @@ _tick = versions.tick
 
 def _apply_one(cls: type, x: Any) -> Any:
     node = _new(cls)
+    flags = _state.flags
     if isinstance(x, Tensor):
         data = x.data
-        flags = _state.flags
         need = x.requires_grad and flags.grad_enabled
     else:
         data, need = x, False
@@ -300,7 +308,7 @@ def _apply_one(cls: type, x: Any) -> Any:
     except ValueError as error:
         raise _forward_error(cls, (data,), error) from None
     if not need:
-        return _detached(result)
+        return _detached(result) if flags.tracer is None else _traced(node, (x,), (data,), None, _detached(result))
     node.next_edges = (_edge_to(x),)
     node.input_shapes = (data.shape,)
     node.input_dtypes = (data.dtype,)
@@ -328,7 +336,9 @@ def _apply_two(cls: type, a: Any, b: Any) -> Any:
     except ValueError as error:
         raise _forward_error(cls, (a_data, b_data), error) from None
     if not recording:
-        return _detached(result)
+        if flags.tracer is None:
+            return _detached(result)
+        return _traced(node, (a, b), (a_data, b_data), None, _detached(result))
     node.next_edges = (_edge_to(a) if a_need else None, _edge_to(b) if b_need else None)
     node.input_shapes = (a_data.shape if a_need else None, b_data.shape if b_need else None)
     node.input_dtypes = (a_data.dtype if a_need else None, b_data.dtype if b_need else None)
@@ -337,7 +347,8 @@ def _apply_two(cls: type, a: Any, b: Any) -> Any:
 
 def _record_fast(node: Function, args: Any, arrays: Any, result: Any, flags: mode.Flags) -> Any:
     """`_record` for the usual case: one array output, nobody watching (viz, compile, anomaly mode)."""
-    if type(result) is not np.ndarray or flags.on_record is not None or flags.anomaly_enabled:
+    watched = flags.on_record is not None or flags.tracer is not None or flags.anomaly_enabled
+    if watched or type(result) is not np.ndarray:
         return _record(node, args, arrays, None, result)
     node.scope = flags.scope
     node.sequence_number = _tick()

@@ -44,10 +44,19 @@ def backward_pass(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain
     gradients are returned instead of being added to `.grad`.
     """
     waiting = Waiting(create_graph)
-    for output, grad in zip(outputs, grad_outputs, strict=True):
-        seed = _seed(output, grad, create_graph)
+    seeds = [_seed(output, grad, create_graph) for output, grad in zip(outputs, grad_outputs, strict=True)]
+    for output, seed in zip(outputs, seeds, strict=True):
         waiting.shared.add(id(seed.data if isinstance(seed, Tensor) else seed))  # the caller's: never add into it
         waiting.send(_edge_of(output), seed)
+    if _state.flags.tracer is not None:  # autograd.compile: the replay repeats this pass (see trace.py)
+        return _state.flags.tracer.backward(outputs, seeds, retain_graph, create_graph, inputs,
+                                            lambda: _propagate(waiting, retain_graph, create_graph, inputs))
+    return _propagate(waiting, retain_graph, create_graph, inputs)
+
+
+def _propagate(waiting: Waiting, retain_graph: bool, create_graph: bool,
+               inputs: Sequence[Tensor] | None) -> dict[int, Any]:
+    """The chain rule, node by node from the seeded outputs to the leaves (the loop of `backward_pass`)."""
     wanted = Wanted(inputs, waiting.nodes()) if inputs is not None else None
     kind = Tensor if create_graph else np.ndarray  # what gradients travel as
     anomaly = _state.flags.anomaly_enabled

@@ -58,6 +58,8 @@ def _update_in_place(x: Tensor, other: Any, op: Any, ufunc: np.ufunc, name: str)
         raise DtypeError(f"{name}: cannot update a {x.dtype} tensor in place with "
                          f"{np.asarray(_raw(y)).dtype} values") from None
     versions.note_change(target)
+    if _state.flags.tracer is not None:  # autograd.compile: a replay repeats the update
+        _state.flags.tracer.inplace(x, ufunc, y)
     return x
 
 
@@ -98,6 +100,8 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
         raise ShapeError(f"setitem: cannot assign a value of shape {np.shape(value_array)} to index {index!r} "
                          f"of a tensor of shape {x.shape}: {error}") from None
     versions.note_change(x.data)
+    if _state.flags.tracer is not None:  # autograd.compile: a replay repeats the assignment
+        _state.flags.tracer.setitem(x, index, value if isinstance(value, Tensor) else value_array)
 
 
 def zero_(x: Tensor) -> Tensor:

@@ -10,6 +10,7 @@ from autograd.functions.elementwise import (
     Abs,
     Cast,
     Clip,
+    Dropout,
     Exp,
     LeakyReLU,
     Log,
@@ -37,7 +38,7 @@ from autograd.functions.shape import (
 from autograd.functions.softmax import LogSoftmax, Softmax, SoftmaxCrossEntropy
 
 __all__ = [
-    "Abs", "Add", "BroadcastTo", "Cast", "Clip", "Concatenate", "Div", "Exp", "GetItem", "IndexAdd",
+    "Abs", "Add", "BroadcastTo", "Cast", "Clip", "Concatenate", "Div", "Dropout", "Exp", "GetItem", "IndexAdd",
     "LeakyReLU", "Linear", "Log", "LogSoftmax", "LogSumExp", "MatMul", "Max", "Maximum", "Min", "Minimum",
     "Mul", "Neg", "Pow", "PowConstant", "ReLU", "Repeat", "Reshape", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "Sqrt", "Sub", "Sum", "SumSegments", "Tanh", "Transpose", "Where", "sum_to",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd.creation import default_generator
 from autograd.function import Primitive, either
 
 
@@ -204,6 +205,25 @@ class Where(Primitive):
         ga = where_of(cond, gz, 0.0) if self.needs_input_grad[1] else None
         gb = where_of(cond, 0.0, gz) if self.needs_input_grad[2] else None
         return None, ga, gb
+
+
+class Dropout(Primitive):
+    """y = x * mask / (1 - p), each mask element 1 with probability 1 - p.  dy/dx = mask / (1 - p).
+
+    The mask is drawn in forward, from `generator` or else the global one (`autograd.manual_seed`) as it
+    is at that moment, so every call (and every replay of a compiled step) gets fresh random numbers.
+    """
+
+    def forward(self, x, p, generator):
+        rng = generator if generator is not None else default_generator()
+        keep = rng.random(x.shape, dtype=np.float32) >= p  # float32 draws: half the cost of float64
+        scale = keep.astype(x.dtype) * np.asarray(1.0 / (1.0 - p), dtype=x.dtype)
+        self.save_for_backward(scale)
+        return x * scale
+
+    def backward(self, gy):
+        (scale,) = self.saved_tensors
+        return gy * scale
 
 
 class Cast(Primitive):

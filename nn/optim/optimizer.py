@@ -92,6 +92,7 @@ class Optimizer:
                 raise ValueError(f"{name}: {key} must be >= 0, got {group[key]!r}")
 
     # ------------------------------------------------------------------ the update
+    @autograd.opaque  # inside autograd.compile: traced once, run as it is at every replay
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient: `.grad = None` (default, like PyTorch) or fill with zeros.
 
@@ -105,6 +106,7 @@ class Optimizer:
                 elif p.grad is not None:
                     p.grad.zero_()
 
+    @autograd.opaque  # inside autograd.compile: reads lr and state afresh at every replay
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient. `closure` (optional) recomputes and returns the loss."""
         loss = None
