@@ -35,7 +35,32 @@ from autograd.errors import GraphError, ShapeError
 from autograd.tensor import HookHandle, Tensor, _fill
 
 _state = mode.state
-_RELEASED: Any = object()  # `_saved` of a node whose saved values backward already freed
+_RELEASED: Any = object()
+
+
+def _quiet_floating_point() -> tuple[Any, Any]:
+    """NumPy's floating-point error state "ignore everything", as (set, reset) functions.
+
+    0 / 0, log(0), inf - inf and float32 overflow give nan and inf as IEEE says, and, like PyTorch, we do
+    not warn about them (`detect_anomaly()` finds where a NaN comes from). Every forward runs under this
+    state. `np.errstate` costs microseconds per use; the context variable behind it (NumPy >= 2) costs
+    nanoseconds, so we set that when it exists.
+    """
+    try:
+        from numpy._core._ufunc_config import _extobj_contextvar as state  # noqa: PLC0415
+    except ImportError:  # another NumPy: the public, slower way
+        def enter() -> Any:
+            context = np.errstate(all="ignore")
+            context.__enter__()
+            return context
+
+        return enter, lambda context: context.__exit__(None, None, None)
+    with np.errstate(all="ignore"):
+        quiet = state.get()
+    return (lambda: state.set(quiet)), state.reset
+
+
+quiet_numpy, restore_numpy = _quiet_floating_point()  # `_saved` of a node whose saved values backward already freed
 
 
 class Function:
@@ -217,12 +242,15 @@ def _edge_to(tensor: Tensor) -> tuple[Any, int]:
 def _run_forward(node: Function, arrays: Any, kwargs: dict[str, Any] | None) -> Any:
     """Call forward; NumPy's ValueErrors come back naming the op and the input shapes."""
     node._saved = None
+    token = quiet_numpy()
     try:
         return node.forward(*arrays, **kwargs) if kwargs else node.forward(*arrays)
     except (ShapeError, GraphError):
         raise
     except ValueError as error:
         raise _forward_error(type(node), arrays, error) from None
+    finally:
+        restore_numpy(token)
 
 
 def _forward_error(cls: type, arrays: Any, error: ValueError) -> ValueError:
@@ -301,12 +329,15 @@ def _apply_one(cls: type, x: Any) -> Any:
         data, need = x, False
     node.needs_input_grad = (True,) if need else _NO
     node._saved = None
+    token = quiet_numpy()
     try:
         result = node.forward(data)
     except (ShapeError, GraphError):
         raise
     except ValueError as error:
         raise _forward_error(cls, (data,), error) from None
+    finally:
+        restore_numpy(token)
     if not need:
         return _detached(result) if flags.tracer is None else _traced(node, (x,), (data,), None, _detached(result))
     node.next_edges = (_edge_to(x),)
@@ -329,12 +360,15 @@ def _apply_two(cls: type, a: Any, b: Any) -> Any:
     recording = (a_need or b_need) and flags.grad_enabled
     node.needs_input_grad = _NEEDS_PAIRS[a_need][b_need] if recording else _NEEDS_PAIRS[0][0]
     node._saved = None
+    token = quiet_numpy()
     try:
         result = node.forward(a_data, b_data)
     except (ShapeError, GraphError):
         raise
     except ValueError as error:
         raise _forward_error(cls, (a_data, b_data), error) from None
+    finally:
+        restore_numpy(token)
     if not recording:
         if flags.tracer is None:
             return _detached(result)

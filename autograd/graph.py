@@ -189,7 +189,7 @@ def _backward_mode(create_graph: bool) -> Iterator[None]:
     previous = flags.grad_enabled, flags.arrays_in_backward
     flags.grad_enabled, flags.arrays_in_backward = create_graph, not create_graph
     try:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with np.errstate(all="ignore"):
             yield
     finally:
         flags.grad_enabled, flags.arrays_in_backward = previous

@@ -18,8 +18,10 @@ from autograd.errors import DtypeError, ShapeError
 from autograd.functions import (
     Abs,
     Add,
+    ArgReduce,
     Cast,
     Clip,
+    Compare,
     Div,
     Exp,
     LeakyReLU,
@@ -300,7 +302,11 @@ def clip(x: Any, lo: Any = None, hi: Any = None) -> Tensor:
         raise ValueError("clip: at least one of lo and hi must be given")
     if lo is not None and hi is not None and np.any(np.asarray(lo) > np.asarray(hi)):
         raise ValueError(f"clip: lo ({lo}) must not exceed hi ({hi})")
-    return Clip.apply(as_tensor_arg(x, "clip"), lo, hi)
+    x = as_tensor_arg(x, "clip")
+    if x.data.dtype.kind != "f" and any(isinstance(b, float) or np.asarray(b).dtype.kind == "f" for b in (lo, hi)
+                                        if b is not None):
+        x = float_arg(x, "clip")  # integers clipped to float bounds: the dtype rule's default float
+    return Clip.apply(x, lo, hi)
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -331,19 +337,15 @@ def cast(x: Any, dtype: Any) -> Tensor:
     if target == x.dtype:
         return x
     dtypes.to_array(np.empty(0, target), op="astype")  # refuses strings, complex, ... by name
-    if target.kind == "f" and x.dtype.kind == "f":
-        return Cast.apply(x, target)
-    return Tensor._make(x.data.astype(target))
+    return Cast.apply(x, target)  # differentiable between floating dtypes; to integers, outside the graph
 
 
 # ---------------------------------------------------------------------- comparisons (no gradient)
 def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Tensor:
     x, y = operands(a, b, ufunc.__name__)
-    try:
-        return Tensor._make(np.asarray(ufunc(_raw(x), _raw(y))))
-    except ValueError:
-        raise ShapeError(f"{ufunc.__name__}: cannot compare shapes {np.shape(_raw(x))} and "
-                         f"{np.shape(_raw(y))}: not broadcastable") from None
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        x = Tensor._make(np.asarray(x))
+    return Compare.apply(x, y, ufunc)
 
 
 def _raw(value: Any) -> Any:
@@ -455,7 +457,7 @@ def argmax(x: Any, axis: int | None = None, *, dim: Any = None, keepdims: bool =
     x = as_tensor_arg(x, "argmax")
     axis = axis_arg(axis, dim, "argmax")
     axes = normalize_axes(axis, x.ndim, "argmax") if axis is not None else None
-    return Tensor._make(np.asarray(np.argmax(x.data, axis=axes[0] if axes else None, keepdims=keepdims)))
+    return ArgReduce.apply(x, np.argmax, axes[0] if axes else None, keepdims)
 
 
 def argmin(x: Any, axis: int | None = None, *, dim: Any = None, keepdims: bool = False) -> Tensor:
@@ -463,15 +465,15 @@ def argmin(x: Any, axis: int | None = None, *, dim: Any = None, keepdims: bool =
     x = as_tensor_arg(x, "argmin")
     axis = axis_arg(axis, dim, "argmin")
     axes = normalize_axes(axis, x.ndim, "argmin") if axis is not None else None
-    return Tensor._make(np.asarray(np.argmin(x.data, axis=axes[0] if axes else None, keepdims=keepdims)))
+    return ArgReduce.apply(x, np.argmin, axes[0] if axes else None, keepdims)
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
               keepdim: bool | None = None) -> Tensor:
-    """log(sum(exp(x))) over `axis`, computed stably (finite for inputs like +-1000)."""
+    """log(sum(exp(x))) over `axis`, computed stably (finite for inputs like +-1000); -inf over nothing."""
     x = float_arg(x, "logsumexp")
-    return LogSumExp.apply(x, _nonempty_axes(x, axis_arg(axis, dim, "logsumexp"), "logsumexp"),
-                           keep_arg(keepdims, keepdim))
+    axes = normalize_axes(axis_arg(axis, dim, "logsumexp"), x.ndim, "logsumexp")
+    return LogSumExp.apply(x, axes, keep_arg(keepdims, keepdim))
 
 
 def _one_axis(x: Tensor, axis: int, op: str) -> int:
@@ -486,8 +488,8 @@ def softmax(x: Any, axis: int = -1, *, dim: Any = None) -> Tensor:
     """exp(x) / sum(exp(x)) along `axis`, stable for large inputs. An empty axis gives an empty result."""
     x = float_arg(x, "softmax")
     axis = _one_axis(x, axis_arg(axis, dim, "softmax"), "softmax")
-    if x.ndim == 0:  # one element: its probability is 1
-        return add(mul(x, 0.0), 1.0)
+    if x.ndim == 0:  # one element: the softmax of a vector of one, as a 0-d tensor
+        return Softmax.apply(x.reshape(1), 0).reshape(())
     if x.size == 0:
         return mul(x, 1.0)
     return Softmax.apply(x, axis)
@@ -498,7 +500,7 @@ def log_softmax(x: Any, axis: int = -1, *, dim: Any = None) -> Tensor:
     x = float_arg(x, "log_softmax")
     axis = _one_axis(x, axis_arg(axis, dim, "log_softmax"), "log_softmax")
     if x.ndim == 0:
-        return mul(x, 0.0)
+        return LogSoftmax.apply(x.reshape(1), 0).reshape(())
     if x.size == 0:
         return mul(x, 1.0)
     return LogSoftmax.apply(x, axis)

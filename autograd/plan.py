@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from autograd import versions
+from autograd.function import quiet_numpy, restore_numpy
 from autograd.graph import _accumulate_into_grad, _add, _backward_mode, _call_backward, _conform
 from autograd.tensor import Tensor
 from autograd.trace import (
@@ -133,8 +134,12 @@ class Plan:
             values[i] = arg.data
         for index, tensor, _, _ in self.live:
             values[index] = tensor.data
-        for run in self.program:
-            run(values, args)
+        token = quiet_numpy()  # as in eager mode: no floating-point warnings (set once, not per op)
+        try:
+            for run in self.program:
+                run(values, args)
+        finally:
+            restore_numpy(token)
         return _build(self.result, values, args)
 
 

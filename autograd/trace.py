@@ -171,7 +171,7 @@ class Tracer:
         where = _user_line()
         if create_graph or inputs is not None:
             raise CompileError(
-                f"{'create_graph=True' if create_graph else 'autograd.grad'} inside a compiled function "
+                f"{'autograd.grad' if inputs is not None else 'create_graph=True'} inside a compiled function "
                 f"({where}) is not supported: a compiled step runs one first-order backward() into .grad"
             )
         step = self._schedule(outputs, seeds, retain_graph, where)

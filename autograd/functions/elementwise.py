@@ -32,8 +32,7 @@ class Log(Primitive):
 
     def forward(self, x):
         self.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):  # ln 0 = -inf, ln -1 = nan, as in PyTorch
-            return np.log(x)
+        return np.log(x)  # ln 0 = -inf, ln -1 = nan, as in PyTorch
 
     def backward(self, gy):
         (x,) = self.saved_tensors
@@ -44,8 +43,7 @@ class Sqrt(Primitive):
     """y = sqrt(x).  dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)."""
 
     def forward(self, x):
-        with np.errstate(invalid="ignore"):  # sqrt(-1) = nan, as in PyTorch
-            y = np.sqrt(x)
+        y = np.sqrt(x)  # sqrt(-1) = nan, as in PyTorch
         self.save_for_backward(y)
         return y
 
@@ -119,9 +117,7 @@ class Softplus(Primitive):
 class ReLU(Primitive):
     """y = max(x, 0).  dy/dx = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch).
 
-    Backward multiplies by the boolean mask, which NumPy does several times faster than a masked
-    select (`where`); the one difference is that a NaN or infinite gradient arriving at a switched-off
-    unit stays NaN there instead of becoming 0.
+    Backward selects (a switched-off unit gets exactly 0, even from an infinite upstream gradient).
     """
 
     def forward(self, x):
@@ -131,7 +127,7 @@ class ReLU(Primitive):
 
     def backward(self, gy):
         (mask,) = self.saved_tensors
-        return gy * mask
+        return where_of(mask, gy, 0.0)
 
 
 class LeakyReLU(Primitive):
@@ -173,7 +169,13 @@ class Maximum(Primitive):
 
     def backward(self, gz):
         (share,) = self.saved_tensors
-        return gz * share, gz * (1.0 - share)
+        return _shares(gz, share)
+
+
+def _shares(gz, share):
+    """gz split by `share` (1, 1/2 or 0 for the first operand); a losing side gets exactly 0, as in PyTorch."""
+    other = 1.0 - share
+    return where_of(share == 0, 0.0, gz * share), where_of(other == 0, 0.0, gz * other)
 
 
 class Minimum(Primitive):
@@ -185,7 +187,7 @@ class Minimum(Primitive):
 
     def backward(self, gz):
         (share,) = self.saved_tensors
-        return gz * share, gz * (1.0 - share)
+        return _shares(gz, share)
 
 
 def _share_of_first(wins, ties, dtype):
@@ -224,6 +226,16 @@ class Dropout(Primitive):
     def backward(self, gy):
         (scale,) = self.saved_tensors
         return gy * scale
+
+
+class Compare(Primitive):
+    """z = a < b (or <=, >, >=, ==, != : the NumPy comparison `ufunc`).  Booleans: no gradient flows."""
+
+    def forward(self, a, b, ufunc):
+        return ufunc(a, b)
+
+    def backward(self, gz):
+        return None, None
 
 
 class Cast(Primitive):
