@@ -20,7 +20,8 @@ recorded, so the gradients can be differentiated again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from heapq import heappop, heappush
 from typing import Any
 
@@ -43,13 +44,24 @@ def backward_pass(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain
     gradients are returned instead of being added to `.grad`.
     """
     waiting = Waiting(create_graph)
-    for output, grad in zip(outputs, grad_outputs, strict=True):
-        seed = _seed(output, grad, create_graph)
+    seeds = [_seed(output, grad, create_graph) for output, grad in zip(outputs, grad_outputs, strict=True)]
+    for output, seed in zip(outputs, seeds, strict=True):
         waiting.shared.add(id(seed.data if isinstance(seed, Tensor) else seed))  # the caller's: never add into it
         waiting.send(_edge_of(output), seed)
+    if _state.flags.tracer is not None:  # autograd.compile: the replay repeats this pass (see trace.py)
+        return _state.flags.tracer.backward(outputs, seeds, retain_graph, create_graph, inputs,
+                                            lambda: _propagate(waiting, retain_graph, create_graph, inputs))
+    return _propagate(waiting, retain_graph, create_graph, inputs)
+
+
+def _propagate(waiting: Waiting, retain_graph: bool, create_graph: bool,
+               inputs: Sequence[Tensor] | None) -> dict[int, Any]:
+    """The chain rule, node by node from the seeded outputs to the leaves (the loop of `backward_pass`)."""
     wanted = Wanted(inputs, waiting.nodes()) if inputs is not None else None
+    kind = Tensor if create_graph else np.ndarray  # what gradients travel as
+    anomaly = _state.flags.anomaly_enabled
     with _backward_mode(create_graph):
-        while waiting:
+        while waiting.heap:
             node, grads = waiting.pop_latest()  # every consumer of node ran already: its gradient is complete
             if wanted is None or wanted.needs(node):
                 if node._hooks or node._retained or wanted is not None or (
@@ -59,8 +71,12 @@ def backward_pass(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain
                 for edge, g, shape, dtype in zip(node.next_edges, input_grads, node.input_shapes,
                                                  node.input_dtypes, strict=True):
                     if edge is not None and g is not None:
-                        waiting.send(edge, _conform(g, shape, dtype, node, create_graph))
-            if not retain_graph:
+                        if type(g) is not kind or g.shape != shape or (g.dtype is not dtype and g.dtype != dtype):
+                            g = _conform(g, shape, dtype, node, create_graph)  # undo broadcasting, cast
+                        elif anomaly:
+                            _check_finite(node, g)
+                        waiting.send(edge, g)
+            if not retain_graph and node._saved is not None:
                 node.release()  # free what forward saved for this backward
     return waiting.leaf_grads(wanted)
 
@@ -76,9 +92,6 @@ class Waiting:
         self.leaves: dict[int, list[Any]] = {}  # id(leaf) -> [leaf, summed gradient]
         self.shared: set[int] = set()  # ids of gradient arrays referenced twice: never add into them
         self.create_graph = create_graph
-
-    def __bool__(self) -> bool:
-        return bool(self.heap)
 
     def nodes(self) -> list[Function]:
         return list(self.pending)
@@ -168,28 +181,23 @@ def _edge_of(tensor: Tensor) -> tuple[Any, int]:
     return (node, tensor._output_index) if node is not None else (tensor, 0)
 
 
-class _backward_mode:  # noqa: N801 - used like a function
+@contextmanager
+def _backward_mode(create_graph: bool) -> Iterator[None]:
     """Inside backward: record only under create_graph, hand Primitives arrays otherwise, and stay quiet
     about infinite local derivatives (sqrt or log at 0 are real answers; detect_anomaly() finds them)."""
-
-    def __init__(self, create_graph: bool) -> None:
-        self.create_graph = create_graph
-        self.errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
-
-    def __enter__(self) -> None:
-        flags = self.flags = _state.flags
-        self.previous = flags.grad_enabled, flags.arrays_in_backward
-        flags.grad_enabled, flags.arrays_in_backward = self.create_graph, not self.create_graph
-        self.errstate.__enter__()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.errstate.__exit__(*exc_info)
-        self.flags.grad_enabled, self.flags.arrays_in_backward = self.previous
+    flags = _state.flags
+    previous = flags.grad_enabled, flags.arrays_in_backward
+    flags.grad_enabled, flags.arrays_in_backward = create_graph, not create_graph
+    try:
+        with np.errstate(all="ignore"):
+            yield
+    finally:
+        flags.grad_enabled, flags.arrays_in_backward = previous
 
 
 def _call_backward(node: Function, grads: list[Any], create_graph: bool) -> tuple[Any, ...]:
     """node.backward in its own dialect; the result as one gradient per input."""
-    if create_graph or node.backward_on_arrays:
+    if node.backward_on_arrays or create_graph:
         result = node.backward(*grads)
     else:  # a user's Function gets Tensors, and gives back Tensors or arrays
         result = node.backward(*[Tensor._make(g) for g in grads])

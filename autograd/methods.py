@@ -12,8 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from autograd import graph, ops, shape_ops
-from autograd.ops import ForeignOperand
+from autograd import graph, inplace, ops, shape_ops
+from autograd.function import _apply_two
+from autograd.functions import Add, Div, MatMul, Mul, Sub
+from autograd.functions.elementwise import Softplus
+from autograd.ops import ForeignOperand, _constant
 from autograd.tensor import Tensor
 
 
@@ -33,6 +36,40 @@ def _operator(function: Any, reflected: bool = False) -> Any:
                 return NotImplemented
     method.__name__ = function.__name__
     method.__doc__ = function.__doc__
+    return method
+
+
+def _arithmetic(function: Any, primitive: type, reflected: bool = False) -> Any:
+    """An arithmetic operator: `_operator(function)`, with the common cases sent straight to `primitive`.
+
+    The fast path (a floating tensor meeting a Python number or a tensor of its own dtype) skips the
+    general operand handling of `function`; it builds exactly the node `function` would.
+    """
+    general = _operator(function, reflected)
+
+    def method(self: Tensor, other: Any) -> Any:
+        dtype = self.data.dtype
+        if dtype.kind == "f":
+            if type(other) is float or type(other) is int:
+                other = _constant(other, dtype)
+            elif not (isinstance(other, Tensor) and other.data.dtype == dtype):
+                return general(self, other)
+            return _apply_two(primitive, other, self) if reflected else _apply_two(primitive, self, other)
+        return general(self, other)
+
+    method.__name__ = function.__name__
+    method.__doc__ = function.__doc__
+    return method
+
+
+def _primitive(primitive: type) -> Any:
+    """A method applying `primitive` to the tensor (and any further arguments): `x.softplus()`."""
+
+    def method(self: Tensor, *args: Any) -> Any:
+        return primitive.apply(self, *args)
+
+    method.__name__ = primitive.__name__.lower()
+    method.__doc__ = primitive.__doc__
     return method
 
 
@@ -83,21 +120,22 @@ def _clone(self: Tensor) -> Tensor:
 
 _METHODS: dict[str, Any] = {
     # arithmetic operators
-    "__add__": _operator(ops.add), "__radd__": _operator(ops.add, reflected=True),
-    "__sub__": _operator(ops.sub), "__rsub__": _operator(ops.sub, reflected=True),
-    "__mul__": _operator(ops.mul), "__rmul__": _operator(ops.mul, reflected=True),
-    "__truediv__": _operator(ops.div), "__rtruediv__": _operator(ops.div, reflected=True),
+    "__add__": _arithmetic(ops.add, Add), "__radd__": _arithmetic(ops.add, Add, reflected=True),
+    "__sub__": _arithmetic(ops.sub, Sub), "__rsub__": _arithmetic(ops.sub, Sub, reflected=True),
+    "__mul__": _arithmetic(ops.mul, Mul), "__rmul__": _arithmetic(ops.mul, Mul, reflected=True),
+    "__truediv__": _arithmetic(ops.div, Div), "__rtruediv__": _arithmetic(ops.div, Div, reflected=True),
     "__pow__": _operator(ops.pow), "__rpow__": _operator(ops.pow, reflected=True),
-    "__matmul__": _operator(ops.matmul), "__rmatmul__": _operator(ops.matmul, reflected=True),
+    "__matmul__": _arithmetic(ops.matmul, MatMul), "__rmatmul__": _arithmetic(ops.matmul, MatMul, reflected=True),
     "__neg__": ops.neg, "__pos__": lambda self: self, "__abs__": ops.abs,
     # comparisons (no gradient)
     "__lt__": _operator(ops.lt), "__le__": _operator(ops.le), "__gt__": _operator(ops.gt),
     "__ge__": _operator(ops.ge), "__eq__": _operator(ops.eq), "__ne__": _operator(ops.ne),
     # indexing and in-place updates
-    "__getitem__": shape_ops.getitem, "__setitem__": ops.setitem,
-    "__iadd__": _operator(ops.add_), "__isub__": _operator(ops.sub_),
-    "__imul__": _operator(ops.mul_), "__itruediv__": _operator(ops.div_),
-    "add_": ops.add_, "sub_": ops.sub_, "mul_": ops.mul_, "div_": ops.div_, "zero_": ops.zero_, "fill_": ops.fill_,
+    "__getitem__": shape_ops.getitem, "__setitem__": inplace.setitem,
+    "__iadd__": _operator(inplace.add_), "__isub__": _operator(inplace.sub_),
+    "__imul__": _operator(inplace.mul_), "__itruediv__": _operator(inplace.div_),
+    "add_": inplace.add_, "sub_": inplace.sub_, "mul_": inplace.mul_, "div_": inplace.div_,
+    "zero_": inplace.zero_, "fill_": inplace.fill_,
     # the backward pass
     "backward": graph.backward,
     # reductions
@@ -106,7 +144,7 @@ _METHODS: dict[str, Any] = {
     # elementwise
     "exp": ops.exp, "log": ops.log, "sqrt": ops.sqrt, "abs": ops.abs, "tanh": ops.tanh, "sigmoid": ops.sigmoid,
     "relu": ops.relu, "clip": ops.clip, "clamp": ops.clip, "pow": ops.pow, "maximum": ops.maximum,
-    "minimum": ops.minimum, "softmax": ops.softmax, "log_softmax": ops.log_softmax,
+    "minimum": ops.minimum, "softmax": ops.softmax, "log_softmax": ops.log_softmax, "softplus": _primitive(Softplus),
     "matmul": ops.matmul, "dot": ops.matmul,
     # dtypes and devices
     "astype": ops.cast, "to": _to, "float": lambda self: ops.cast(self, np.float32),

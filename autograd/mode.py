@@ -23,7 +23,7 @@ class Flags:
     so the hot path fetches a thread's `Flags` once (`state.flags`) and reads the switches from it.
     """
 
-    __slots__ = ("grad_enabled", "anomaly_enabled", "scope", "on_record", "arrays_in_backward")
+    __slots__ = ("grad_enabled", "anomaly_enabled", "scope", "on_record", "arrays_in_backward", "tracer")
 
     def __init__(self) -> None:
         self.grad_enabled = True
@@ -33,31 +33,18 @@ class Flags:
         # Called as on_record(node, args, kwargs, outputs) after each recorded op, or None (the default).
         # `autograd.viz.record()` sets it to keep the values and gradients a picture shows.
         self.on_record: Any = None
-        # True while a first-order backward pass hands raw ndarrays to primitives (Function.array_backward).
+        # True while a first-order backward pass hands raw ndarrays to primitives (see autograd.function).
         self.arrays_in_backward = False
-
-
-def _forward_to_flags(name: str) -> property:
-    def get(self: _ThreadState) -> Any:
-        return getattr(self.flags, name)
-
-    def set_(self: _ThreadState, value: Any) -> None:
-        setattr(self.flags, name, value)
-
-    return property(get, set_, doc=f"This thread's `Flags.{name}`.")
+        # While `autograd.compile` traces a call: the tracer that every op, backward pass and in-place
+        # change reports to (see autograd/trace.py); None otherwise.
+        self.tracer: Any = None
 
 
 class _ThreadState(threading.local):
-    """Per-thread state: `state.flags` is this thread's `Flags`; `state.grad_enabled` etc. read and write it."""
+    """Per-thread state: `state.flags` is this thread's `Flags` (the one way to reach the switches)."""
 
     def __init__(self) -> None:  # runs once in each thread that touches the state
         self.flags = Flags()
-
-    grad_enabled = _forward_to_flags("grad_enabled")
-    anomaly_enabled = _forward_to_flags("anomaly_enabled")
-    scope = _forward_to_flags("scope")
-    on_record = _forward_to_flags("on_record")
-    arrays_in_backward = _forward_to_flags("arrays_in_backward")
 
 
 state = _ThreadState()
@@ -65,7 +52,7 @@ state = _ThreadState()
 
 def is_grad_enabled() -> bool:
     """True when operations on tensors that require grad are being recorded (the default)."""
-    return state.grad_enabled
+    return state.flags.grad_enabled
 
 
 class _GradModeContext:
@@ -122,14 +109,14 @@ class set_grad_enabled:  # noqa: N801
     """Switch recording on or off: `with set_grad_enabled(is_training): ...`."""
 
     def __init__(self, mode: bool) -> None:
-        self._previous = state.grad_enabled
-        state.grad_enabled = bool(mode)
+        self._previous = state.flags.grad_enabled
+        state.flags.grad_enabled = bool(mode)
 
     def __enter__(self) -> None:
         pass
 
     def __exit__(self, *exc_info: object) -> None:
-        state.grad_enabled = self._previous
+        state.flags.grad_enabled = self._previous
 
 
 @contextmanager
@@ -140,17 +127,18 @@ def detect_anomaly() -> Iterator[None]:
     backward pass checks each gradient a node produces. The first NaN or Inf raises a RuntimeError naming
     the op and the line of forward code that made it. Slow: use it to debug, not to train.
     """
-    previous = state.anomaly_enabled
-    state.anomaly_enabled = True
+    flags = state.flags
+    previous = flags.anomaly_enabled
+    flags.anomaly_enabled = True
     try:
         yield
     finally:
-        state.anomaly_enabled = previous
+        flags.anomaly_enabled = previous
 
 
 def is_anomaly_enabled() -> bool:
     """True inside `detect_anomaly()`."""
-    return state.anomaly_enabled
+    return state.flags.anomaly_enabled
 
 
 class scope:  # noqa: N801 - used like a function: `with autograd.scope("encoder"):`

@@ -13,13 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from autograd import dtypes, versions
-from autograd.errors import DtypeError, GraphError, ShapeError
+from autograd import dtypes
+from autograd.errors import DtypeError, ShapeError
 from autograd.functions import (
     Abs,
     Add,
+    ArgReduce,
     Cast,
     Clip,
+    Compare,
     Div,
     Exp,
     LeakyReLU,
@@ -47,14 +49,13 @@ from autograd.functions import (
     Where,
 )
 from autograd.functions.reduction import normalize_axes
-from autograd.mode import state as _state
 from autograd.tensor import Tensor
 
 __all__ = [
     "abs", "add", "argmax", "argmin", "cast", "clip", "div", "eq", "exp", "ge", "gt", "le", "leaky_relu",
     "linear", "log", "log_softmax", "logsumexp", "lt", "matmul", "max", "maximum", "mean", "min", "minimum",
     "mul", "ne", "neg", "pow", "relu", "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "sub", "sum",
-    "tanh", "to_index", "var", "where",
+    "tanh", "var", "where",
 ]
 
 
@@ -301,7 +302,11 @@ def clip(x: Any, lo: Any = None, hi: Any = None) -> Tensor:
         raise ValueError("clip: at least one of lo and hi must be given")
     if lo is not None and hi is not None and np.any(np.asarray(lo) > np.asarray(hi)):
         raise ValueError(f"clip: lo ({lo}) must not exceed hi ({hi})")
-    return Clip.apply(as_tensor_arg(x, "clip"), lo, hi)
+    x = as_tensor_arg(x, "clip")
+    if x.data.dtype.kind != "f" and any(isinstance(b, float) or np.asarray(b).dtype.kind == "f" for b in (lo, hi)
+                                        if b is not None):
+        x = float_arg(x, "clip")  # integers clipped to float bounds: the dtype rule's default float
+    return Clip.apply(x, lo, hi)
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -332,19 +337,15 @@ def cast(x: Any, dtype: Any) -> Tensor:
     if target == x.dtype:
         return x
     dtypes.to_array(np.empty(0, target), op="astype")  # refuses strings, complex, ... by name
-    if target.kind == "f" and x.dtype.kind == "f":
-        return Cast.apply(x, target)
-    return Tensor._make(x.data.astype(target))
+    return Cast.apply(x, target)  # differentiable between floating dtypes; to integers, outside the graph
 
 
 # ---------------------------------------------------------------------- comparisons (no gradient)
 def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Tensor:
     x, y = operands(a, b, ufunc.__name__)
-    try:
-        return Tensor._make(np.asarray(ufunc(_raw(x), _raw(y))))
-    except ValueError:
-        raise ShapeError(f"{ufunc.__name__}: cannot compare shapes {np.shape(_raw(x))} and "
-                         f"{np.shape(_raw(y))}: not broadcastable") from None
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        x = Tensor._make(np.asarray(x))
+    return Compare.apply(x, y, ufunc)
 
 
 def _raw(value: Any) -> Any:
@@ -456,7 +457,7 @@ def argmax(x: Any, axis: int | None = None, *, dim: Any = None, keepdims: bool =
     x = as_tensor_arg(x, "argmax")
     axis = axis_arg(axis, dim, "argmax")
     axes = normalize_axes(axis, x.ndim, "argmax") if axis is not None else None
-    return Tensor._make(np.asarray(np.argmax(x.data, axis=axes[0] if axes else None, keepdims=keepdims)))
+    return ArgReduce.apply(x, np.argmax, axes[0] if axes else None, keepdims)
 
 
 def argmin(x: Any, axis: int | None = None, *, dim: Any = None, keepdims: bool = False) -> Tensor:
@@ -464,15 +465,15 @@ def argmin(x: Any, axis: int | None = None, *, dim: Any = None, keepdims: bool =
     x = as_tensor_arg(x, "argmin")
     axis = axis_arg(axis, dim, "argmin")
     axes = normalize_axes(axis, x.ndim, "argmin") if axis is not None else None
-    return Tensor._make(np.asarray(np.argmin(x.data, axis=axes[0] if axes else None, keepdims=keepdims)))
+    return ArgReduce.apply(x, np.argmin, axes[0] if axes else None, keepdims)
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
               keepdim: bool | None = None) -> Tensor:
-    """log(sum(exp(x))) over `axis`, computed stably (finite for inputs like +-1000)."""
+    """log(sum(exp(x))) over `axis`, computed stably (finite for inputs like +-1000); -inf over nothing."""
     x = float_arg(x, "logsumexp")
-    return LogSumExp.apply(x, _nonempty_axes(x, axis_arg(axis, dim, "logsumexp"), "logsumexp"),
-                           keep_arg(keepdims, keepdim))
+    axes = normalize_axes(axis_arg(axis, dim, "logsumexp"), x.ndim, "logsumexp")
+    return LogSumExp.apply(x, axes, keep_arg(keepdims, keepdim))
 
 
 def _one_axis(x: Tensor, axis: int, op: str) -> int:
@@ -487,8 +488,8 @@ def softmax(x: Any, axis: int = -1, *, dim: Any = None) -> Tensor:
     """exp(x) / sum(exp(x)) along `axis`, stable for large inputs. An empty axis gives an empty result."""
     x = float_arg(x, "softmax")
     axis = _one_axis(x, axis_arg(axis, dim, "softmax"), "softmax")
-    if x.ndim == 0:  # one element: its probability is 1
-        return add(mul(x, 0.0), 1.0)
+    if x.ndim == 0:  # one element: the softmax of a vector of one, as a 0-d tensor
+        return Softmax.apply(x.reshape(1), 0).reshape(())
     if x.size == 0:
         return mul(x, 1.0)
     return Softmax.apply(x, axis)
@@ -499,7 +500,7 @@ def log_softmax(x: Any, axis: int = -1, *, dim: Any = None) -> Tensor:
     x = float_arg(x, "log_softmax")
     axis = _one_axis(x, axis_arg(axis, dim, "log_softmax"), "log_softmax")
     if x.ndim == 0:
-        return mul(x, 0.0)
+        return LogSoftmax.apply(x.reshape(1), 0).reshape(())
     if x.size == 0:
         return mul(x, 1.0)
     return LogSoftmax.apply(x, axis)
@@ -509,123 +510,3 @@ def check_float(x: Tensor, op: str) -> None:
     """Raise a clear error if `x` is not floating (for ops that only make sense on real numbers)."""
     if x.dtype.kind != "f":
         raise DtypeError(f"{op}: expected a floating tensor, got dtype {x.dtype} (shape {x.shape})")
-
-
-# ---------------------------------------------------------------------- in-place updates
-def _update_in_place(x: Tensor, other: Any, op: Any, ufunc: np.ufunc, name: str) -> Tensor:
-    """x op= other. Outside a recorded graph: on x's memory, bumping its version (and its views').
-
-    Inside a recorded graph (x or other requires grad, grad mode on) the update is recorded like
-    `x = x op other` and x is rebound to the result: the old array is untouched, so nodes that saved it
-    stay valid. (Unlike PyTorch, views taken from x before keep the old values.)
-    """
-    y = operands(x, other, name, real=ufunc is np.true_divide)[1]
-    recording = _state.flags.grad_enabled and (x.requires_grad or (isinstance(y, Tensor) and y.requires_grad))
-    if recording:
-        if x.requires_grad and x.grad_fn is None:
-            raise GraphError(
-                f"{name}: a leaf tensor that requires grad (shape {x.shape}) cannot be modified in place "
-                "while the graph is recorded; do it inside `with autograd.no_grad():` (as optimizers do) "
-                "or write `x = x + ...` to make a new tensor"
-            )
-        result = op(x, y)
-        if result.shape != x.shape:
-            raise ShapeError(f"{name}: the result of shape {result.shape} does not fit the tensor of shape {x.shape}")
-        old_version = x._version
-        x.data, x.grad_fn, x._output_index, x.requires_grad = (result.data, result.grad_fn,
-                                                               result._output_index, result.requires_grad)
-        versions.note_change(x.data, old_version + 1)
-        return x
-    target = x.data
-    if not target.flags.writeable:  # e.g. a broadcast view: give this tensor its own memory
-        x.data = target = target.copy()
-    try:
-        ufunc(target, _raw(y), out=target, casting="same_kind")
-    except ValueError:
-        raise ShapeError(f"{name}: cannot update a tensor of shape {x.shape} in place with shape "
-                         f"{np.shape(_raw(y))}: the result must keep shape {x.shape}") from None
-    except TypeError:
-        raise DtypeError(f"{name}: cannot update a {x.dtype} tensor in place with "
-                         f"{np.asarray(_raw(y)).dtype} values") from None
-    versions.note_change(target)
-    return x
-
-
-def add_(x: Tensor, other: Any) -> Tensor:
-    """x += other, in place."""
-    return _update_in_place(x, other, add, np.add, "add_ (+=)")
-
-
-def sub_(x: Tensor, other: Any) -> Tensor:
-    """x -= other, in place."""
-    return _update_in_place(x, other, sub, np.subtract, "sub_ (-=)")
-
-
-def mul_(x: Tensor, other: Any) -> Tensor:
-    """x *= other, in place."""
-    return _update_in_place(x, other, mul, np.multiply, "mul_ (*=)")
-
-
-def div_(x: Tensor, other: Any) -> Tensor:
-    """x /= other, in place."""
-    return _update_in_place(x, other, div, np.true_divide, "div_ (/=)")
-
-
-def setitem(x: Tensor, index: Any, value: Any) -> None:
-    """x[index] = value, outside a recorded graph (inside one, build the result with where/concatenate)."""
-    value_array = _raw(value) if isinstance(value, Tensor) else as_tensor_arg(value, "setitem").data
-    if _state.flags.grad_enabled and (x.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
-        raise GraphError(
-            f"setitem: assigning into a tensor inside a recorded graph is not supported (target "
-            f"requires_grad={x.requires_grad}, value requires_grad={getattr(value, 'requires_grad', False)});"
-            " build the result with autograd.where() or autograd.concatenate() instead"
-        )
-    if not x.data.flags.writeable:
-        x.data = x.data.copy()
-    try:
-        x.data[to_index(index)] = value_array
-    except ValueError as error:
-        raise ShapeError(f"setitem: cannot assign a value of shape {np.shape(value_array)} to index {index!r} "
-                         f"of a tensor of shape {x.shape}: {error}") from None
-    versions.note_change(x.data)
-
-
-def zero_(x: Tensor) -> Tensor:
-    """Fill with zeros in place (outside the graph) and return x."""
-    setitem(x, Ellipsis, 0)
-    return x
-
-
-def fill_(x: Tensor, value: Any) -> Tensor:
-    """Fill with `value` in place (outside the graph) and return x."""
-    setitem(x, Ellipsis, value)
-    return x
-
-
-def to_index(index: Any) -> Any:
-    """An index as NumPy reads it: Tensors inside it become their arrays, and nested sequences arrays.
-
-    NumPy treats a list or a tuple inside an index tuple as an integer (or boolean) array, which may
-    select a position several times (`x[(0, 0, 1), :]`); converting them here lets the GetItem node see
-    that it is advanced indexing. An empty list selects nothing (an integer index, not a float one).
-    """
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, list):
-        return _index_array(index)
-    if isinstance(index, tuple):
-        return tuple(_index_item(item) for item in index)
-    return index
-
-
-def _index_item(item: Any) -> Any:
-    if isinstance(item, Tensor):
-        return item.data
-    if isinstance(item, (list, tuple)):
-        return _index_array(item)
-    return item
-
-
-def _index_array(items: Any) -> np.ndarray:
-    array = np.asarray([i.data if isinstance(i, Tensor) else i for i in items] if isinstance(items, list) else items)
-    return array.astype(np.intp) if array.size == 0 else array

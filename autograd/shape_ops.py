@@ -16,12 +16,12 @@ from autograd import dtypes
 from autograd.errors import ShapeError
 from autograd.functions import BroadcastTo, Concatenate, GetItem, Repeat, Reshape, Transpose
 from autograd.functions.reduction import normalize_axes
-from autograd.ops import as_tensor_arg, axis_arg, to_index
+from autograd.ops import as_tensor_arg, axis_arg
 from autograd.tensor import Tensor
 
 __all__ = [
     "broadcast_to", "concatenate", "expand", "expand_dims", "flatten", "getitem", "permute", "repeat",
-    "reshape", "squeeze", "stack", "swapaxes", "tile", "transpose",
+    "reshape", "squeeze", "stack", "swapaxes", "tile", "to_index", "transpose",
 ]
 
 
@@ -247,3 +247,32 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: Any = None) -> Tensor:
     if not -ndim <= axis < ndim:
         raise ShapeError(f"stack: axis {axis} is out of range for a result with {ndim} dimensions")
     return concatenate([expand_dims(t, axis) for t in items], axis=axis)
+
+
+def to_index(index: Any) -> Any:
+    """An index as NumPy reads it: Tensors inside it become their arrays, and nested sequences arrays.
+
+    NumPy treats a list or a tuple inside an index tuple as an integer (or boolean) array, which may
+    select a position several times (`x[(0, 0, 1), :]`); converting them here lets the GetItem node see
+    that it is advanced indexing. An empty list selects nothing (an integer index, not a float one).
+    """
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return _index_array(index)
+    if isinstance(index, tuple):
+        return tuple(_index_item(item) for item in index)
+    return index
+
+
+def _index_item(item: Any) -> Any:
+    if isinstance(item, Tensor):
+        return item.data
+    if isinstance(item, (list, tuple)):
+        return _index_array(item)
+    return item
+
+
+def _index_array(items: Any) -> np.ndarray:
+    array = np.asarray([i.data if isinstance(i, Tensor) else i for i in items] if isinstance(items, list) else items)
+    return array.astype(np.intp) if array.size == 0 else array

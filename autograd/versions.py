@@ -25,9 +25,7 @@ last_change = 0  # the tick of the latest in-place change: nodes recorded after 
 _changes: dict[int, list[Any]] = {}
 
 
-def tick() -> int:
-    """The next tick of the engine's clock (each recorded node and each in-place change takes one)."""
-    return next(_clock)
+tick = _clock.__next__  # tick() -> the next tick of the clock (each recorded node and in-place change takes one)
 
 
 def memory_owner(array: np.ndarray) -> np.ndarray:

@@ -31,8 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, as_tensor, dtypes
-from autograd.creation import default_generator
+from autograd import Tensor, as_tensor, default_generator, dtypes
 
 Batch = Any  # a Tensor, or a tuple / dict of Tensors, shaped like one sample of the dataset
 SeedLike = int | np.random.Generator | None

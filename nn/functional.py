@@ -20,7 +20,7 @@ import numpy as np
 
 import autograd
 from autograd import DtypeError, ShapeError, Tensor
-from autograd.creation import default_generator
+from autograd.functions import Dropout
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "leaky_relu",
@@ -94,10 +94,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, generator: np.random.
         return x
     if p == 1.0:
         return x * 0.0
-    rng = generator if generator is not None else default_generator()
-    keep = rng.random(x.shape, dtype=np.float32) >= p  # float32 draws: half the cost of float64
-    mask = keep.astype(x.dtype) * np.asarray(1.0 / (1.0 - p), dtype=x.dtype)
-    return x * mask
+    return Dropout.apply(x, p, generator)  # draws its mask at each call (and each replay of a compiled step)
 
 
 def one_hot(labels: Any, num_classes: int | None = None, dtype: Any = None) -> Tensor:
@@ -285,7 +282,7 @@ def _class_labels_or_none(target: Any, x: Tensor, op: str, single: bool) -> np.n
             f"{op}: class labels must lie in [0, {c - 1}] for {c} classes (logits of shape {x.shape}); "
             f"got {bad[:5].tolist()}"
         )
-    return array.reshape(-1)
+    return array if array.ndim == 1 else array.reshape(-1)  # the array itself when it can (compile traces it)
 
 
 def _check_same_shape(x: Tensor, t: Tensor, op: str) -> None:

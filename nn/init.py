@@ -22,8 +22,7 @@ from typing import Any
 import numpy as np
 
 import autograd
-from autograd import Tensor
-from autograd.creation import default_generator
+from autograd import Tensor, default_generator
 
 __all__ = [
     "calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_", "uniform_",

@@ -170,6 +170,9 @@ class Module:
             if self._path:
                 label = f"{self._path}: {label}"
             object.__setattr__(self, "_scope_label", label)
+        tracer = _flags().tracer
+        if tracer is not None:  # inside autograd.compile: a replay needs this module in the same mode
+            tracer.guard(self, "training")
         with autograd.scope(label):
             return self.forward(*args, **kwargs)
 
@@ -239,6 +242,7 @@ class Module:
         """Evaluation mode: dropout stops dropping. Same as `train(False)`."""
         return self.train(False)
 
+    @autograd.opaque  # inside autograd.compile: traced once, run as it is at every replay
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients of all parameters: set `.grad` to None (default) or fill it with zeros."""
         for param in self.parameters():
@@ -346,6 +350,10 @@ class Module:
             lines.extend("  " + line for line in child_lines[1:])
         lines.append(")" + suffix)
         return lines
+
+
+def _flags() -> Any:
+    return autograd.mode.state.flags
 
 
 def _join(prefix: str, name: str) -> str:

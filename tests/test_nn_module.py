@@ -156,7 +156,7 @@ def test_call_runs_forward_inside_nested_scopes_named_after_the_modules():
     while "act1: ReLU" not in hidden.scope:
         hidden = hidden.next_edges[0][0]
     assert hidden.scope == ("MLP(4 -> 3 -> 2)", "act1: ReLU")
-    assert autograd.mode.state.scope == ()  # the scopes are left again
+    assert autograd.mode.state.flags.scope == ()  # the scopes are left again
 
 
 def test_scopes_of_user_modules_use_the_attribute_path():
@@ -177,7 +177,7 @@ def test_scope_label_is_refreshed_after_reattachment():
 def test_scope_is_restored_when_forward_raises():
     with pytest.raises(autograd.ShapeError):
         nn.Linear(3, 2)(autograd.randn(1, 4))
-    assert autograd.mode.state.scope == ()
+    assert autograd.mode.state.flags.scope == ()
 
 
 # ---------------------------------------------------------------------- modes, gradients, dtype

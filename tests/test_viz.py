@@ -494,14 +494,14 @@ def test_record_keeps_intermediate_values_and_gradients():
 def test_record_restores_the_previous_state_and_is_per_thread():
     from autograd import mode
 
-    assert mode.state.on_record is None
+    assert mode.state.flags.on_record is None
     with pytest.raises(KeyError):
         with viz.record():
             with viz.record():
                 pass
-            assert mode.state.on_record is not None
+            assert mode.state.flags.on_record is not None
             raise KeyError("boom")
-    assert mode.state.on_record is None
+    assert mode.state.flags.on_record is None
 
     x = Tensor(1.0, requires_grad=True)
     seen = []

@@ -10,6 +10,8 @@ from autograd.functions.elementwise import (
     Abs,
     Cast,
     Clip,
+    Compare,
+    Dropout,
     Exp,
     LeakyReLU,
     Log,
@@ -22,7 +24,7 @@ from autograd.functions.elementwise import (
     Where,
 )
 from autograd.functions.linalg import Linear, MatMul
-from autograd.functions.reduction import LogSumExp, Max, Min, Sum
+from autograd.functions.reduction import ArgReduce, LogSumExp, Max, Min, Sum
 from autograd.functions.shape import (
     BroadcastTo,
     Concatenate,
@@ -37,8 +39,8 @@ from autograd.functions.shape import (
 from autograd.functions.softmax import LogSoftmax, Softmax, SoftmaxCrossEntropy
 
 __all__ = [
-    "Abs", "Add", "BroadcastTo", "Cast", "Clip", "Concatenate", "Div", "Exp", "GetItem", "IndexAdd",
-    "LeakyReLU", "Linear", "Log", "LogSoftmax", "LogSumExp", "MatMul", "Max", "Maximum", "Min", "Minimum",
-    "Mul", "Neg", "Pow", "PowConstant", "ReLU", "Repeat", "Reshape", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
-    "Sqrt", "Sub", "Sum", "SumSegments", "Tanh", "Transpose", "Where", "sum_to",
+    "Abs", "Add", "ArgReduce", "BroadcastTo", "Cast", "Clip", "Compare", "Concatenate", "Div", "Dropout", "Exp",
+    "GetItem", "IndexAdd", "LeakyReLU", "Linear", "Log", "LogSoftmax", "LogSumExp", "MatMul", "Max", "Maximum",
+    "Min", "Minimum", "Mul", "Neg", "Pow", "PowConstant", "ReLU", "Repeat", "Reshape", "Sigmoid", "Softmax",
+    "SoftmaxCrossEntropy", "Sqrt", "Sub", "Sum", "sum_to", "SumSegments", "Tanh", "Transpose", "Where",
 ]

@@ -62,12 +62,12 @@ def record() -> Iterator[None]:
     Without it, pictures still show the graph's structure and shapes, and the values and gradients of
     the leaves and of the tensors you pass in. Recording is per thread and nests.
     """
-    previous = mode.state.on_record
-    mode.state.on_record = _observe
+    previous = mode.state.flags.on_record
+    mode.state.flags.on_record = _observe
     try:
         yield
     finally:
-        mode.state.on_record = previous
+        mode.state.flags.on_record = previous
 
 
 def lookup(node: Function) -> NodeRecord | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd.creation import default_generator
+from autograd import default_generator
 
 RandomSource = int | np.random.RandomState | np.random.Generator | None
 

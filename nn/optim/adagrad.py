@@ -34,7 +34,7 @@ class Adagrad(Optimizer):
             if not float(group[key]) >= 0.0:
                 raise ValueError(f"Adagrad: {key} must be >= 0, got {group[key]!r}")
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> np.ndarray:
         lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
         if weight_decay != 0.0:

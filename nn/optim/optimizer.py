@@ -11,7 +11,7 @@ learning rate). `step()` reads each parameter's `.grad` and updates `.data` in p
 * in the parameter's dtype: hyperparameters are Python floats, which NumPy treats as "weak", so a float32
   model stays float32 (an np.float64 learning rate would silently upcast, so we convert them with float()).
 
-Subclasses implement `_update(param, grad, state, group)` for one parameter on NumPy arrays.
+Subclasses implement `update(param, grad, state, group)` for one parameter on NumPy arrays.
 """
 
 from __future__ import annotations
@@ -92,6 +92,7 @@ class Optimizer:
                 raise ValueError(f"{name}: {key} must be >= 0, got {group[key]!r}")
 
     # ------------------------------------------------------------------ the update
+    @autograd.opaque  # inside autograd.compile: traced once, run as it is at every replay
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient: `.grad = None` (default, like PyTorch) or fill with zeros.
 
@@ -105,6 +106,7 @@ class Optimizer:
                 elif p.grad is not None:
                     p.grad.zero_()
 
+    @autograd.opaque  # inside autograd.compile: reads lr and state afresh at every replay
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient. `closure` (optional) recomputes and returns the loss."""
         loss = None
@@ -120,15 +122,15 @@ class Optimizer:
                     state = self.state.get(p)
                     if state is None:
                         state = self.state[p] = {}
-                    update = self._update(p.data, grad.data, state, group)
+                    update = self.update(p.data, grad.data, state, group)
                     if update is not None:
                         p -= update
         return loss
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> np.ndarray | None:
         """Return the array to subtract from `param` (or update `param` in place and return None)."""
-        raise NotImplementedError(f"{type(self).__name__} does not define its update rule (_update)")
+        raise NotImplementedError(f"{type(self).__name__} does not define its update rule (update)")
 
     # ------------------------------------------------------------------ saving and loading
     def state_dict(self) -> dict[str, Any]:

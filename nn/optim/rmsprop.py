@@ -35,7 +35,7 @@ class RMSprop(Optimizer):
         if not float(group["momentum"]) >= 0.0:
             raise ValueError(f"RMSprop: momentum must be >= 0, got {group['momentum']!r}")
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> np.ndarray:
         lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
         weight_decay, momentum = float(group["weight_decay"]), float(group["momentum"])

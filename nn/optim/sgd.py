@@ -36,7 +36,7 @@ class SGD(Optimizer):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> np.ndarray:
         lr = float(group["lr"])
         weight_decay = float(group["weight_decay"])
