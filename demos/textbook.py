@@ -425,6 +425,180 @@ def overfitting(ctx: Context) -> dict[str, Any]:
     return numbers
 
 
+# ----------------------------------------------------------------------- 11. static and dynamic graphs
+def training_step(model: nn.Module, optimizer: nn.optim.Optimizer, loss_function: Callable[..., Tensor]) -> Callable:
+    """One step of training as a function of the batch: the unit that `autograd.compile` turns into a plan."""
+
+    def step(x: Any, t: Any) -> Tensor:
+        optimizer.zero_grad()
+        loss = loss_function(model(x), t)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
+
+
+def plan_to_dot(plan: Any, names: dict[int, str], title: str) -> str:
+    """The static graph of a compiled step as DOT: every instruction numbered in the order a replay runs it.
+
+    Forward ops and the backward pass's nodes (in the order fixed when the step was traced) are ellipses;
+    arguments, parameters and the gradients the backward pass leaves in `.grad` are boxes; opaque calls
+    (the optimizer) are notes. `names` maps id(tensor) to a label for parameters.
+    """
+    from autograd.trace import BackwardStep, CallStep, OpStep  # the plan's public record (autograd.compile)
+
+    lines = ["digraph {", f'graph [rankdir="TB" fontname="Helvetica" label=<<B>{title}</B>> labelloc="t" '
+             'nodesep="0.25" ranksep="0.3"]', 'node [fontname="Helvetica" fontsize=11]',
+             'edge [fontname="Helvetica" fontsize=9 color="#555555"]']
+    counter = 0
+    boxes: set[str] = set()
+
+    def source(ref: Any) -> str | None:
+        kind = ref[0]
+        if kind == "out":
+            return f"op{ref[1]}"
+        if kind in ("arg", "live"):
+            ident = f"arg{ref[1]}" if kind == "arg" else f"live{id(ref[1])}"
+            if ident not in boxes:
+                boxes.add(ident)
+                label = ("x (the batch)", "t (the labels)")[ref[1]] if kind == "arg" else names.get(id(ref[1]), "?")
+                style = ('style="filled,dashed" fillcolor="#f3f3f3"' if kind == "arg"
+                         else 'style=filled fillcolor="#cfe2f3"')
+                lines.append(f'{ident} [label="{label}" shape=box {style}]')
+            return ident
+        return None
+
+    previous = None
+    for k, step in enumerate(plan.trace.steps):
+        if isinstance(step, OpStep):
+            counter += 1
+            lines.append(f'op{k} [label="{counter}. {step.node.name}" shape=ellipse style=filled fillcolor="#fce5cd"]')
+            for ref in step.inputs:
+                origin = source(ref)
+                if origin is not None:
+                    lines.append(f"{origin} -> op{k}")
+        elif isinstance(step, BackwardStep):
+            for j in step.order:
+                counter += 1
+                node = plan.trace.steps[j].node
+                lines.append(f'back{j} [label="{counter}. {node.name} backward" shape=ellipse style=filled '
+                             'fillcolor="#f4cccc" color="#a61c00"]')
+            for j in step.order:
+                for target in step.edges[j]:
+                    if target is None:
+                        continue
+                    if target[0] == "node":
+                        lines.append(f'back{j} -> back{target[1]} [color="#a61c00" penwidth=1.6]')
+                    else:
+                        leaf = step.leaves[target[1]]
+                        grad = f"grad{target[1]}"
+                        label = names.get(id(leaf[1]), "?") if leaf[0] == "live" else "x"
+                        lines.append(f'{grad} [label="{label}.grad" shape=box style=filled fillcolor="#f4cccc"]')
+                        lines.append(f'back{j} -> {grad} [color="#a61c00"]')
+                lines.append(f'op{j} -> back{j} [style=dotted arrowhead=none color="#999999"]')
+            top = step.order[0]
+            lines.append(f'op{k - 1} -> back{top} [label=" seed 1" color="#a61c00"]')
+        elif isinstance(step, CallStep):
+            counter += 1
+            name = getattr(step.function, "__qualname__", str(step.function)).replace("Optimizer.", "optimizer.")
+            lines.append(f'call{k} [label="{counter}. {name}()" shape=note style=filled fillcolor="#eeeeee"]')
+            if previous is not None:
+                lines.append(f'{previous} -> call{k} [style=dashed label=" then"]')
+            previous = f"call{k}"
+            continue
+        if previous is not None and previous.startswith("call") and isinstance(step, OpStep):
+            lines.append(f'{previous} -> op{k} [style=dashed label=" then"]')
+            previous = None
+    for ident in (f"grad{i}" for i in range(8)):
+        if any(line.startswith(ident + " ") for line in lines) and previous is not None:
+            lines.append(f"{ident} -> {previous} [style=dashed]")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def steps_per_second(step: Callable[..., Any], x: np.ndarray, t: np.ndarray, repeats: int) -> float:
+    """Microseconds per call of `step`, the best of three timings of `repeats` calls (after two warm-up calls)."""
+    step(x, t)
+    step(x, t)
+    best = math.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            step(x, t)
+        best = min(best, time.perf_counter() - start)
+    return 1e6 * best / repeats
+
+
+@figure("graphs", "11-static-and-dynamic-graphs.md")
+def static_and_dynamic(ctx: Context) -> dict[str, Any]:
+    """Define-by-run (eager: the graph is rebuilt by every step) against define-and-run (`autograd.compile`:
+    traced once, then replayed as a fixed program): both pictures, and the time per step of each."""
+    autograd.manual_seed(0)
+    model = nn.MLP([784, 50, 10])
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    rng = np.random.default_rng(0)
+    x = rng.random((100, 784), dtype=np.float32)
+    t = rng.integers(0, 10, 100)
+    with viz.record():
+        loss = F.cross_entropy(model(Tensor(x, name="x (the batch)")), t)
+    loss.name = "loss"
+    loss.backward()
+    viz.save_graph(loss, path=ctx.out / "graph_dynamic.png", group_modules=True, rankdir="TB", dpi=DPI,
+                   title="Define-by-run: the graph one eager step builds (and the next step builds again)")
+    compiled = autograd.compile(training_step(model, optimizer, F.cross_entropy))
+    for _ in range(3):
+        compiled(x, t)
+    names = {id(p): name for name, p in model.named_parameters()}
+    text = plan_to_dot(compiled.plans[0], names, "Define-and-run: the plan autograd.compile replays, in order")
+    _render_dot(text, ctx.out / "graph_static.png")
+
+    numbers: dict[str, Any] = {}
+    repeats = ctx.size(200, 5)
+    autograd.manual_seed(0)
+    moons = nn.MLP([2, 25, 50, 25, 2], activation="sigmoid")
+    moons_optimizer = nn.optim.SGD(moons.parameters(), lr=0.01)
+    cases = {
+        "784-50-10 ReLU, batch 100": (model, optimizer, F.cross_entropy, x, t),
+        "2-25-50-25-2 sigmoid, one sample (the moons net)": (
+            moons, moons_optimizer, F.mse_loss, rng.random((1, 2)).astype(np.float32),
+            np.eye(2, dtype=np.float32)[[1]]),
+    }
+    for label, (net, opt, loss_function, inputs, targets) in cases.items():
+        eager = training_step(net, opt, loss_function)
+        fast = autograd.compile(training_step(net, opt, loss_function))
+        eager_us = steps_per_second(eager, inputs, targets, repeats)
+        compiled_us = steps_per_second(fast, inputs, targets, repeats)
+        numbers[label] = {"eager_us": round(eager_us, 1), "compiled_us": round(compiled_us, 1),
+                          "speedup": round(eager_us / compiled_us, 2)}
+    pyplot = plt()
+    fig, ax = pyplot.subplots(figsize=(7, 2.8))
+    labels = list(numbers)
+    positions = np.arange(len(labels))
+    ax.barh(positions + 0.2, [numbers[k]["eager_us"] for k in labels], 0.4, label="eager (define-by-run)",
+            color="#9e9e9e")
+    ax.barh(positions - 0.2, [numbers[k]["compiled_us"] for k in labels], 0.4, label="compiled (define-and-run)",
+            color="#d62728")
+    ax.set_yticks(positions, labels)
+    ax.set_xlabel("microseconds per training step (lower is better)")
+    ax.legend(loc="lower right")
+    ax.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    ctx.save(fig, "graph_speed.png")
+    return numbers
+
+
+def _render_dot(text: str, path: Path) -> None:
+    """DOT text to a PNG with the Graphviz `dot` program (as viz.save_graph does for graphs of tensors)."""
+    import shutil
+    import subprocess
+
+    dot = shutil.which("dot")
+    if dot is None:
+        raise common.DemoError("the graph pictures need the Graphviz program `dot` (apt-get install graphviz)")
+    subprocess.run([dot, "-Tpng", f"-Gdpi={DPI}", "-o", str(path)], input=text.encode(), check=True)
+
+
 # -------------------------------------------------------------------------- 12. backward, step by step
 @figure("backward_steps", "12-backward-step-by-step.md")
 def backward_steps(ctx: Context) -> dict[str, Any]:
