@@ -15,8 +15,10 @@ that train on MNIST find it through nn.datasets (cache, download, or --data-root
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
+import operator
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -69,22 +71,35 @@ class Figure:
     name: str
     page: str  # the page of docs/learn/ that shows it
     draw: Callable[[Context], dict[str, Any]]  # writes its pictures into ctx.out, returns the measured numbers
+    requires: tuple[str, ...] = ()  # dotted names of the API it needs, e.g. "nn.BatchNorm1d"
+
+    def missing(self) -> list[str]:
+        """The required names this checkout does not have (a feature of a branch not merged yet)."""
+        return [name for name in self.requires if not _resolves(name)]
 
 
 FIGURES: dict[str, Figure] = {}
-
-
 Draw = Callable[[Context], dict[str, Any]]
 
 
-def figure(name: str, page: str) -> Callable[[Draw], Draw]:
+def figure(name: str, page: str, requires: tuple[str, ...] = ()) -> Callable[[Draw], Draw]:
     """Register a function that draws one page's pictures under `name` (the --only choice)."""
 
     def register(draw: Draw) -> Draw:
-        FIGURES[name] = Figure(name, page, draw)
+        FIGURES[name] = Figure(name, page, draw, requires)
         return draw
 
     return register
+
+
+def _resolves(dotted: str) -> bool:
+    """Whether "package.Name.attribute" exists: `nn.BatchNorm1d` is False before the cnn branch is merged."""
+    module, _, path = dotted.partition(".")
+    try:
+        operator.attrgetter(path)(importlib.import_module(module))
+    except AttributeError:
+        return False
+    return True
 
 
 def plt() -> Any:
@@ -327,6 +342,63 @@ def _moving_average(values: list[float], window: int) -> np.ndarray:
     return np.convolve(values, np.ones(window) / window, mode="valid")
 
 
+# ---------------------------------------------------------------------------- 7. weight initialisation
+WEIGHT_INITS: dict[str, Callable[[Tensor], Any]] = {
+    # the book's four, for 100 x 100 weights: std 1, std 0.01, Xavier std 1/sqrt(n), He std sqrt(2/n)
+    "std 1": lambda w: nn.init.normal_(w, std=1.0),
+    "std 0.01": lambda w: nn.init.normal_(w, std=0.01),
+    "Xavier": nn.init.xavier_normal_,  # sqrt(2 / (n_in + n_out)) = 1 / sqrt(n) for a square weight
+    "He": lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu"),
+}
+
+
+def layer_activations(activation: str, init: Callable[[Tensor], Any], layers: int = 5, width: int = 100,
+                      samples: int = 1000, seed: int = 0) -> list[np.ndarray]:
+    """The outputs of the activations of a `layers`-deep net on standard-normal inputs (the book's 6.2.2),
+    collected by forward hooks: one array of (samples, width) per layer."""
+    autograd.manual_seed(seed)
+    model = nn.MLP([width] * (layers + 1), activation=activation, output_activation=activation,
+                   weight_init=init, bias=False)
+    outputs: list[np.ndarray] = []
+    handles = [module.register_forward_hook(lambda module, inputs, output: outputs.append(output.data))
+               for name, module in model.named_children() if not name.startswith("fc")]
+    x = np.random.default_rng(seed).standard_normal((samples, width)).astype(np.float32)
+    with autograd.no_grad():
+        model(x)
+    for handle in handles:
+        handle.remove()
+    return outputs
+
+
+@figure("weight_init", "07-weight-init.md", requires=("nn.Module.register_forward_hook",))
+def weight_init(ctx: Context) -> dict[str, Any]:
+    """Figs. 6-10, 6-11, 6-13 and 6-14: activation histograms of 5 layers of 100 units, for four initial
+    weight scales, with sigmoid, tanh and ReLU."""
+    pyplot = plt()
+    samples = ctx.size(1000, 100)
+    numbers: dict[str, Any] = {}
+    for activation, value_range in (("sigmoid", (0, 1)), ("tanh", (-1, 1)), ("relu", (0, 1))):
+        fig, axes = pyplot.subplots(len(WEIGHT_INITS), 5, figsize=(11, 8.2), sharex=True)
+        for row, (init_name, init) in enumerate(WEIGHT_INITS.items()):
+            outputs = layer_activations(activation, init, samples=samples)
+            numbers[f"{activation}, {init_name}"] = entry = {"std": [round(float(o.std()), 4) for o in outputs]}
+            if activation != "relu":  # saturated: within 2% of the range from its ends, where the slope is ~0
+                entry["saturated"] = [round(float(np.mean(np.abs(o - np.mean(value_range)) > 0.48 *
+                                                          (value_range[1] - value_range[0]))), 4) for o in outputs]
+            for layer, (ax, output) in enumerate(zip(axes[row], outputs, strict=True), 1):
+                ax.hist(output.ravel(), 30, range=value_range, color="#1f77b4")
+                if activation == "relu":
+                    ax.set_ylim(0, 0.07 * output.size)  # as the book: the spike at 0 would hide the rest
+                ax.set_yticks([])
+                if row == 0:
+                    ax.set_title(f"layer {layer}")
+            axes[row][0].set_ylabel(init_name)
+        fig.suptitle(f"{activation}: activations of 5 layers of 100 units, {samples:,} inputs")
+        fig.tight_layout()
+        ctx.save(fig, f"weight_init_{activation}.png")
+    return numbers
+
+
 # ------------------------------------------------------------------------------ 8. vanishing gradients
 def layer_gradient_norms(activation: str, depth: int, width: int = 100, batch: int = 100,
                          seed: int = 0) -> list[float]:
@@ -364,6 +436,69 @@ def vanishing(ctx: Context) -> dict[str, Any]:
     ax.legend()
     fig.tight_layout()
     ctx.save(fig, "vanishing_gradients.png")
+    return numbers
+
+
+# ------------------------------------------------------------------------------ 9. batch normalization
+def batchnorm_net(weight_std: float, batchnorm: bool, seed: int = 0) -> nn.Sequential:
+    """The book's MultiLayerNetExtend: 5 hidden layers of 100 (Affine, [BatchNorm,] ReLU), N(0, std²) weights."""
+    autograd.manual_seed(seed)
+    layers: list[nn.Module] = []
+    for fan_in in [784] + [100] * 4:
+        layers.append(nn.Linear(fan_in, 100, weight_init=weight_std))
+        if batchnorm:
+            layers.append(nn.BatchNorm1d(100, eps=1e-6))  # the book's 10e-7 (PyTorch's default: 1e-5)
+        layers.append(nn.ReLU())
+    layers.append(nn.Linear(100, 10, weight_init=weight_std))
+    return nn.Sequential(*layers)
+
+
+def batchnorm_run(x: np.ndarray, t: np.ndarray, weight_std: float, batchnorm: bool, epochs: int,
+                  seed: int = 0) -> list[float]:
+    """Training accuracy after each epoch (the book's batch_norm_test.py: SGD 0.01, batch 100)."""
+    model = batchnorm_net(weight_std, batchnorm, seed)
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.01)
+    rng = np.random.default_rng(seed)
+    history = []
+    for _ in range(epochs):
+        for _ in range(max(1, len(x) // 100)):
+            indices = rng.choice(len(x), 100)
+            optimizer.zero_grad()
+            F.cross_entropy(model(x[indices]), t[indices]).backward()
+            optimizer.step()
+        model.eval()  # as the book measures: batch norm with its running statistics
+        with autograd.no_grad():
+            history.append(float((model(x).data.argmax(1) == t).mean()))
+        model.train()
+    return history
+
+
+@figure("batchnorm", "09-batch-norm.md", requires=("nn.BatchNorm1d",))
+def batch_norm(ctx: Context) -> dict[str, Any]:
+    """Figs. 6-18 and 6-19: training accuracy with and without batch norm, 1,000 images, 16 weight scales."""
+    pyplot = plt()
+    x, t, _, _ = ctx.mnist()
+    x, t = x[:1000], t[:1000]
+    scales = np.logspace(0, -4, num=ctx.size(16, 2))
+    epochs = ctx.size(20, 2)
+    fig, axes = pyplot.subplots(4 if len(scales) == 16 else 1, 4 if len(scales) == 16 else len(scales),
+                                figsize=(12, 10) if len(scales) == 16 else (6, 3), sharex=True, sharey=True,
+                                squeeze=False)
+    numbers = {}
+    for ax, scale in zip(axes.flat, scales, strict=True):
+        with_bn = batchnorm_run(x, t, float(scale), True, epochs)
+        without = batchnorm_run(x, t, float(scale), False, epochs)
+        ax.plot(range(1, epochs + 1), with_bn, color="#d62728", label="batch norm")
+        ax.plot(range(1, epochs + 1), without, "--", color="#1f77b4", label="without")
+        ax.set_title(f"weight std {scale:.2g}", fontsize=10)
+        ax.set_ylim(0, 1)
+        ax.grid(alpha=0.3)
+        numbers[f"{scale:.3g}"] = {"with": with_bn[-1], "without": without[-1]}
+    axes.flat[0].legend(loc="lower right", fontsize=8)
+    fig.supxlabel("epochs")
+    fig.supylabel("training accuracy (1,000 images)")
+    fig.tight_layout()
+    ctx.save(fig, "batch_norm.png")
     return numbers
 
 
@@ -530,7 +665,7 @@ def steps_per_second(step: Callable[..., Any], x: np.ndarray, t: np.ndarray, rep
     return 1e6 * best / repeats
 
 
-@figure("graphs", "11-static-and-dynamic-graphs.md")
+@figure("graphs", "11-static-and-dynamic-graphs.md", requires=("autograd.compile",))
 def static_and_dynamic(ctx: Context) -> dict[str, Any]:
     """Define-by-run (eager: the graph is rebuilt by every step) against define-and-run (`autograd.compile`:
     traced once, then replayed as a fixed program): both pictures, and the time per step of each."""
@@ -652,13 +787,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """Draw the chosen pictures and update numbers.json; return all the numbers."""
     if args.list:
         for item in FIGURES.values():
-            print(f"{item.name:16s} docs/learn/{item.page}")
+            note = f"  (needs {', '.join(item.missing())})" if item.missing() else ""
+            print(f"{item.name:16s} docs/learn/{item.page}{note}")
         return {}
     out = common.output_folder(str(DOCS_IMAGES) if args.docs else args.out, "textbook")
     ctx = Context(out, tiny=args.tiny, data_root=args.data_root, verify=not args.no_verify)
     numbers_path = out / "numbers.json"
     numbers = json.loads(numbers_path.read_text()) if numbers_path.is_file() else {}
     for name in args.only or FIGURES:
+        missing = FIGURES[name].missing()
+        if missing:
+            print(f"{name}: skipped, this checkout has no {', '.join(missing)} yet")
+            continue
         start = time.perf_counter()
         numbers[name] = FIGURES[name].draw(ctx)
         print(f"{name}: {time.perf_counter() - start:.1f} s, pictures in {out}")
