@@ -21,6 +21,7 @@ import autograd as ag
 import nn
 from autograd import Tensor, viz
 from autograd.viz import caption, render
+from demos import graph_tour
 
 HAS_DOT = shutil.which("dot") is not None
 NEEDS_DOT = pytest.mark.skipif(not HAS_DOT, reason="the Graphviz `dot` program is not installed "
@@ -29,15 +30,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def apple_graph():
-    price = Tensor(100.0, requires_grad=True, name="price")
-    count = Tensor(2.0, requires_grad=True, name="count")
-    tax = Tensor(1.1, requires_grad=True, name="tax")
-    with viz.record():
-        subtotal = price * count
-        total = subtotal * tax
-    subtotal.name, total.name = "subtotal", "total"
-    total.backward()
-    return total, subtotal, (price, count, tax)
+    """The textbook's apple graph, recorded and differentiated (the docs' first picture): total, subtotal."""
+    picture = graph_tour.apple()
+    return picture.roots[0], picture.named[0]
 
 
 @pytest.fixture
@@ -57,14 +52,14 @@ def test_to_dot_needs_no_graphviz_package_and_draw_graph_says_what_is_missing(mo
 
 def test_draw_graph_returns_a_digraph_with_the_same_source():
     graphviz = pytest.importorskip("graphviz", reason="the optional graphviz package is not installed")
-    total, subtotal, leaves = apple_graph()
+    total, subtotal = apple_graph()
     graph = viz.draw_graph(total, show_data=True, show_grad=True, group_modules=True, rankdir="TB")
     assert isinstance(graph, graphviz.Digraph)
     assert graph.source == viz.to_dot(total, show_data=True, show_grad=True, group_modules=True, rankdir="TB")
 
 
 def test_save_graph_writes_dot_and_rejects_unknown_suffixes(tmp_path):
-    total, subtotal, leaves = apple_graph()
+    total, subtotal = apple_graph()
     path = viz.save_graph(total, path=tmp_path / "apple.dot", show_data=True)
     assert path.read_text(encoding="utf-8") == viz.to_dot(total, show_data=True)
     with pytest.raises(ValueError, match=r"unsupported file type '\.jpeg'.*\.svg, \.png, \.pdf, \.dot"):
@@ -72,7 +67,7 @@ def test_save_graph_writes_dot_and_rejects_unknown_suffixes(tmp_path):
 
 
 def test_save_graph_without_dot_says_how_to_install_it_and_keeps_the_dot_file(tmp_path, monkeypatch):
-    total, subtotal, leaves = apple_graph()
+    total, subtotal = apple_graph()
     monkeypatch.setattr(render.shutil, "which", lambda name: None)
     with pytest.raises(viz.GraphvizNotFoundError) as error:
         viz.save_graph(total, path=tmp_path / "apple.png")
@@ -84,7 +79,7 @@ def test_save_graph_without_dot_says_how_to_install_it_and_keeps_the_dot_file(tm
 
 @NEEDS_DOT
 def test_real_render_through_dot(tmp_path):
-    total, subtotal, leaves = apple_graph()
+    total, subtotal = apple_graph()
     svg = viz.save_graph(total, path=tmp_path / "apple.svg", show_data=True, show_grad=True, title="apples")
     root = ET.parse(svg).getroot()
     texts = [e.text for e in root.iter() if e.text]
@@ -96,7 +91,7 @@ def test_real_render_through_dot(tmp_path):
 
 
 def test_save_graph_without_dot_gives_the_dot_file_it_wrote(tmp_path, no_dot_on_path):
-    total, subtotal, leaves = apple_graph()
+    total, subtotal = apple_graph()
     with pytest.raises(viz.GraphvizNotFoundError) as error:
         viz.save_graph(total, path=tmp_path / "apple.svg", show_data=True)
     assert error.value.dot_path == tmp_path / "apple.dot" and error.value.dot_path.is_file()
@@ -106,7 +101,7 @@ def test_save_graph_without_dot_gives_the_dot_file_it_wrote(tmp_path, no_dot_on_
 # ------------------------------------------------------------------------------------------ notebooks
 def test_a_notebook_without_dot_shows_the_source_and_how_to_install_graphviz(no_dot_on_path):
     pytest.importorskip("graphviz", reason="the optional graphviz package is not installed")
-    total, subtotal, leaves = apple_graph()
+    total, subtotal = apple_graph()
     graph = viz.draw_graph(total, show_data=True)
     bundle = graph._repr_mimebundle_()  # what Jupyter calls to show the last value of a cell
     assert set(bundle) == {"text/plain", "text/html"}
@@ -119,7 +114,7 @@ def test_a_notebook_without_dot_shows_the_source_and_how_to_install_graphviz(no_
 @NEEDS_DOT
 def test_a_notebook_with_dot_shows_the_picture():
     pytest.importorskip("graphviz", reason="the optional graphviz package is not installed")
-    total, subtotal, leaves = apple_graph()
+    total, subtotal = apple_graph()
     bundle = viz.draw_graph(total)._repr_mimebundle_()
     assert list(bundle) == ["image/svg+xml"] and "<svg" in bundle["image/svg+xml"]
 
