@@ -13,6 +13,8 @@ no network and leaves no build/ or *.egg-info in the checkout.
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import shutil
 import subprocess
 import sys
@@ -34,7 +36,7 @@ def run_python(code: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> zipfile.ZipFile:
-    pytest.importorskip("setuptools", reason="building the wheel offline needs setuptools installed")
+    pytest.importorskip("setuptools", minversion="77", reason="building the wheel offline needs setuptools>=77")
     pytest.importorskip("wheel", reason="building the wheel offline needs the wheel package installed")
     source = tmp_path_factory.mktemp("source")
     for name in ("pyproject.toml", "README.md", "LICENSE"):
@@ -76,9 +78,23 @@ def test_the_wheel_registers_no_pytest_plugin(wheel):
 def test_the_version_has_one_source():
     assert PYPROJECT["project"]["dynamic"] == ["version"] and "version" not in PYPROJECT["project"]
     assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "autograd.__version__"}
-    setuptools_config = pytest.importorskip("setuptools.config.pyprojecttoml")
-    expanded = setuptools_config.read_configuration(ROOT / "pyproject.toml", expand=True)
+    # The build backend pyproject.toml asks for (older ones reject its SPDX `license`); pip builds with it.
+    pytest.importorskip("setuptools", minversion="77", reason="reading pyproject.toml needs setuptools>=77")
+    from setuptools.config.pyprojecttoml import read_configuration
+
+    expanded = read_configuration(ROOT / "pyproject.toml", expand=True)
     assert expanded["project"]["version"] == autograd.__version__
+
+
+def test_the_installed_metadata_has_the_same_version():
+    try:
+        distribution = importlib.metadata.distribution("scratchgrad")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("scratchgrad is not installed (tests run from the checkout)")
+    origin = json.loads(distribution.read_text("direct_url.json") or "{}").get("url", "")
+    if origin.removeprefix("file://").rstrip("/") != str(ROOT):
+        pytest.skip(f"the installed scratchgrad comes from {origin or 'an index'}, not from this checkout")
+    assert distribution.version == autograd.__version__
 
 
 def test_importing_autograd_testing_leaves_hypothesis_settings_alone():
