@@ -4,7 +4,9 @@ Graphviz lays the caption out as one HTML table above the graph, and a caption w
 the whole picture wider, leaving the graph small in a wide empty canvas. So the caption is fitted to the
 graph: `estimated_width` guesses the graph's width from its labels before Graphviz has laid it out (it
 needs no Graphviz), the legend's cells are wrapped onto as many lines as that width needs, and the note
-is wrapped to it too. The guess errs on the narrow side, so the legend is at most as wide as the graph.
+is wrapped to it too. The guess errs on the narrow side, so the legend is no wider than the graph; only
+a graph narrower than the legend's longest word (one column of nodes drawn top to bottom) gets a legend
+one word wide, its entries stacked.
 
 The note appears when values or gradients were asked for (`show_data`, `show_grad`) but some ops ran
 outside `autograd.viz.record()`: it says so, and gives the one line that fixes it.
