@@ -25,7 +25,7 @@ from autograd.viz import style
 from autograd.viz.structure import OpBox, Picture
 
 NO_BREAK = "\u00a0"  # a space where wrapping may not break a line (written out as a plain space)
-NOT_RECORDED_NOTE = ("Values, gradients and constants marked “not recorded” were not kept by the graph: "
+NOT_RECORDED_NOTE = ("The values, gradients and constants of ops run outside viz.record() were not kept: "
                      f"run the forward pass inside `with{NO_BREAK}viz.record():` to show them.")
 
 # Graphviz's geometry, in points (1 inch = 72 points), as set in render.py's graph attributes.

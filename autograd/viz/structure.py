@@ -17,7 +17,8 @@ from a single "... N more nodes" marker.
 Without `record()`, a node still says how many inputs it had and which of them needed no gradient (its
 `next_edges` entry is None). Such an input is drawn as a constant whose value is unknown (the 2 and the
 1.1 of `price * 2 * 1.1`, a model's input batch), unless it is a setting such as `axis` (see
-`recording.SETTING_PARAMETERS`), and the picture counts the ops it knows only this much about (`Picture.unrecorded`).
+`recording.SETTING_PARAMETERS`), and the picture counts the ops it knows only this much about
+(`Picture.unrecorded`), so that the caption can say how to record them.
 """
 
 from __future__ import annotations
