@@ -1,4 +1,4 @@
-"""The documentation runs: every ```python block in docs/*.md, and every doctest in autograd and nn.
+"""The documentation runs: every ```python block in README.md and docs/*.md, and every doctest in autograd and nn.
 
 Blocks of one file run in order in one namespace, as a reader would paste them, inside a temporary
 directory (so files they write do not land in the repository). A ```text output block right after a
@@ -23,7 +23,8 @@ import pytest
 import autograd
 import nn
 
-DOCS = sorted((Path(__file__).resolve().parent.parent / "docs").glob("*.md"))
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>.*)$")
 
 
