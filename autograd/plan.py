@@ -124,8 +124,13 @@ class Plan:
     # ------------------------------------------------------------------ replay
     def matches(self) -> bool:
         """Do the parameters still have the shapes and dtypes, and the modules the modes, of the trace?"""
-        return all(t.data.shape == shape and t.data.dtype == dtype for _, t, shape, dtype in self.live) and all(
-            getattr(obj, attribute) == value for obj, attribute, value in self.guards)
+        for _, tensor, shape, dtype in self.live:
+            if tensor.data.shape != shape or tensor.data.dtype != dtype:
+                return False
+        for obj, attribute, value in self.guards:
+            if getattr(obj, attribute) != value:
+                return False
+        return True
 
     def replay(self, args: tuple[Tensor, ...]) -> Any:
         """Run the program on new arguments; return what the traced function returned, as new tensors."""

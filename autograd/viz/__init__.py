@@ -14,6 +14,8 @@
   Without Graphviz's `dot` program, the notebook shows the DOT source and how to install Graphviz.
 * `save_graph(*roots, path=..., **options)`: a .svg, .png, .pdf or .dot file. Without `dot` it writes the
   .dot file and raises GraphvizNotFoundError, whose one-line message says how to install Graphviz.
+* `plan_to_dot(compiled)`, `save_plan(compiled, path=...)`: the static graph of an `autograd.compile`d step,
+  ordered before it runs (forward ops, the backward schedule, the update), next to the dynamic one.
 * `record()`: run the forward pass inside it to show values and gradients of intermediate results too.
   A picture of a graph built outside it says which values it could not know, and how to record them.
 
@@ -25,7 +27,9 @@ The files: `structure.py` walks the graph (which boxes and arrows), `style.py` d
 Graphviz, `recording.py` keeps intermediate values during `record()`.
 """
 
+from autograd.viz.plan import plan_to_dot, save_plan
 from autograd.viz.recording import record
 from autograd.viz.render import INSTALL_HINT, GraphvizNotFoundError, draw_graph, save_graph, to_dot
 
-__all__ = ["INSTALL_HINT", "GraphvizNotFoundError", "draw_graph", "record", "save_graph", "to_dot"]
+__all__ = ["INSTALL_HINT", "GraphvizNotFoundError", "draw_graph", "plan_to_dot", "record", "save_graph", "save_plan",
+           "to_dot"]

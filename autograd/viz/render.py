@@ -144,12 +144,17 @@ def save_graph(*roots: Tensor, path: str | Path, dpi: int = 150, **options: Any)
     program for every format but .dot. If it is missing, the DOT text is still written next to `path`
     (with the suffix .dot) and GraphvizNotFoundError says how to install Graphviz. Returns the path.
     """
-    path = Path(path)
+    text = "".join(_dot_lines(roots, caller="save_graph", **_options("save_graph", options)))
+    return write_dot_file(text, Path(path), dpi, caller="save_graph")
+
+
+def write_dot_file(text: str, path: Path, dpi: int = 150, caller: str = "save_graph") -> Path:
+    """Write DOT `text` to `path` as the format its suffix names, running `dot`; without `dot`, write the .dot
+    file next to it and raise GraphvizNotFoundError (the behaviour `save_graph` documents)."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise ValueError(f"save_graph: unsupported file type {path.suffix!r} in {str(path)!r}; "
+        raise ValueError(f"{caller}: unsupported file type {path.suffix!r} in {str(path)!r}; "
                          f"use one of {', '.join(FORMATS)}")
-    text = "".join(_dot_lines(roots, caller="save_graph", **_options("save_graph", options)))
     if suffix == ".dot":
         path.write_text(text, encoding="utf-8")
         return path
@@ -158,7 +163,7 @@ def save_graph(*roots: Tensor, path: str | Path, dpi: int = 150, **options: Any)
         fallback = path.with_suffix(".dot")
         fallback.write_text(text, encoding="utf-8")
         raise GraphvizNotFoundError(
-            f"save_graph: the Graphviz program `dot` is not installed (not found on PATH), so {str(path)!r} "
+            f"{caller}: the Graphviz program `dot` is not installed (not found on PATH), so {str(path)!r} "
             f"could not be drawn; the graph was written to {str(fallback)!r} instead. {INSTALL_HINT}; "
             f"then run `dot -T{FORMATS[suffix]} {fallback} -o {path}`.",
             dot_path=fallback,
@@ -168,7 +173,7 @@ def save_graph(*roots: Tensor, path: str | Path, dpi: int = 150, **options: Any)
         command.insert(1, f"-Gdpi={int(dpi)}")
     result = subprocess.run(command, input=text.encode("utf-8"), capture_output=True, check=False)
     if result.returncode != 0:
-        raise RuntimeError(f"save_graph: `dot` failed (exit code {result.returncode}) drawing {str(path)!r}: "
+        raise RuntimeError(f"{caller}: `dot` failed (exit code {result.returncode}) drawing {str(path)!r}: "
                            f"{result.stderr.decode('utf-8', 'replace').strip()}")
     return path
 
