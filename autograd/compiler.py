@@ -149,7 +149,7 @@ def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Ten
             value = Tensor._make(value)
         if isinstance(value, Tensor):
             tensors.append(value)
-            key.append((value.shape, value.dtype.str, value.requires_grad))
+            key.append((value.shape, value.dtype, value.requires_grad))
         else:
             try:
                 hash(value)

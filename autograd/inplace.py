@@ -29,6 +29,16 @@ def _update_in_place(x: Tensor, other: Any, op: Any, ufunc: np.ufunc, name: str)
     `x = x op other` and x is rebound to the result: the old array is untouched, so nodes that saved it
     stay valid. (Unlike PyTorch, views taken from x before keep the old values.)
     """
+    target = x.data
+    if type(other) is np.ndarray and other.dtype == target.dtype and not _state.flags.grad_enabled:
+        # The optimizers' case (`p -= update` under no_grad, an array of the parameter's dtype): no operand
+        # conversion or dtype rule needed.
+        if target.flags.writeable and other.shape == target.shape:
+            ufunc(target, other, out=target)
+            versions.note_change(target)
+            if _state.flags.tracer is not None:
+                _state.flags.tracer.inplace(x, ufunc, other)
+            return x
     y = operands(x, other, name, real=ufunc is np.true_divide)[1]
     recording = _state.flags.grad_enabled and (x.requires_grad or (isinstance(y, Tensor) and y.requires_grad))
     if recording:

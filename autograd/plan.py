@@ -18,7 +18,7 @@ import numpy as np
 
 from autograd import versions
 from autograd.function import quiet_numpy, restore_numpy
-from autograd.graph import _accumulate_into_grad, _add, _backward_mode, _call_backward, _conform
+from autograd.graph import _accumulate_into_grad, _add, _backward_mode, _call_backward, _conform, _pad_grads
 from autograd.tensor import Tensor
 from autograd.trace import (
     BackwardStep,
@@ -124,8 +124,13 @@ class Plan:
     # ------------------------------------------------------------------ replay
     def matches(self) -> bool:
         """Do the parameters still have the shapes and dtypes, and the modules the modes, of the trace?"""
-        return all(t.data.shape == shape and t.data.dtype == dtype for _, t, shape, dtype in self.live) and all(
-            getattr(obj, attribute) == value for obj, attribute, value in self.guards)
+        for _, tensor, shape, dtype in self.live:
+            if tensor.data.shape != shape or tensor.data.dtype != dtype:
+                return False
+        for obj, attribute, value in self.guards:
+            if getattr(obj, attribute) != value:
+                return False
+        return True
 
     def replay(self, args: tuple[Tensor, ...]) -> Any:
         """Run the program on new arguments; return what the traced function returned, as new tensors."""
@@ -185,7 +190,7 @@ def _backward(step: BackwardStep, steps: list[Step], seeds: list[tuple[int, Any]
         outs = [slot(("node", k, j)) for j in range(len(node.output_specs))]
         sends = [None if target is None else (slot(target), shape, dtype)
                  for target, shape, dtype in zip(step.edges[k], node.input_shapes, node.input_dtypes, strict=True)]
-        schedule.append((node, outs, sends))
+        schedule.append((node, outs, sends, node.backward_on_arrays))
     roots = [slot(root) for root in step.roots]
     leaves = [(slot(("leaf", i)), ref) for i, ref in enumerate(step.leaves)]
     n_slots, retain = len(slot_of), step.retain_graph
@@ -198,18 +203,29 @@ def _backward(step: BackwardStep, steps: list[Step], seeds: list[tuple[int, Any]
             shared.add(id(seed))
             grads[root] = seed if grads[root] is None else _add(grads[root], seed)
         with _backward_mode(False):
-            for node, outs, sends in schedule:
-                output_grads = [grads[s] for s in outs]
-                if any(g is None for g in output_grads):
-                    if all(g is None for g in output_grads):  # no gradient reached it
+            for node, outs, sends, on_arrays in schedule:
+                if len(outs) == 1:
+                    output_grads = [grads[outs[0]]]
+                    if output_grads[0] is None:  # no gradient reached it
                         if not retain:
                             node.release()
                         continue
-                    output_grads = [np.zeros(shape, dtype) if g is None else g
-                                    for g, (shape, dtype) in zip(output_grads, node.output_specs, strict=True)]
-                for s in outs:
-                    grads[s] = None
-                for send, g in zip(sends, _call_backward(node, output_grads, False), strict=True):
+                    grads[outs[0]] = None
+                else:
+                    output_grads = _multi_output_grads(node, outs, grads)
+                    if output_grads is None:
+                        if not retain:
+                            node.release()
+                        continue
+                if on_arrays:  # a Primitive: arrays in, arrays out (as in graph._call_backward)
+                    result = node.backward(*output_grads)
+                    if type(result) is not tuple:
+                        result = (result,)
+                    if len(result) != len(sends):
+                        result = _pad_grads(node, result)
+                else:
+                    result = _call_backward(node, output_grads, False)
+                for send, g in zip(sends, result, strict=True):
                     if send is not None and g is not None:
                         target, shape, dtype = send
                         if type(g) is not np.ndarray or g.shape != shape or g.dtype != dtype:
@@ -224,6 +240,17 @@ def _backward(step: BackwardStep, steps: list[Step], seeds: list[tuple[int, Any]
             values[i] = None
 
     return run
+
+
+def _multi_output_grads(node: Any, outs: list[int], grads: list[Any]) -> list[Any] | None:
+    """The gradients of a node's several outputs (zeros for an unused one), or None if none arrived."""
+    output_grads = [grads[s] for s in outs]
+    if all(g is None for g in output_grads):
+        return None
+    for s in outs:
+        grads[s] = None
+    return [np.zeros(shape, dtype) if g is None else g for g, (shape, dtype) in zip(output_grads, node.output_specs,
+                                                                                    strict=True)]
 
 
 def _inplace(ufunc: np.ufunc, target: tuple[int, Any], value: tuple[int, Any], frees: list[int]) -> Any:

@@ -189,8 +189,9 @@ class Tensor:
         for i in range(self.data.shape[0]):
             yield self[i]
 
-    def __hash__(self) -> int:  # __eq__ is elementwise, so keep identity hashing for dicts and sets
-        return id(self)
+    # __eq__ is elementwise (methods.py), so keep identity hashing for dicts and sets (C-level: optimizers
+    # look parameters up by tensor at every step).
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")

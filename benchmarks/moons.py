@@ -47,6 +47,7 @@ def steps(torch_available: bool) -> dict[str, Callable[[np.ndarray, np.ndarray],
                                            activate_output=True)
     cases = {
         f"ours ({scratchgrad_models.implementation()})": scratchgrad_models.sigmoid_mse_step(fresh(), LR),
+        "ours, compiled": scratchgrad_models.sigmoid_mse_step(fresh(), LR, compiled=True),
         "numpy (textbook layers)": lambda x, t: textbook.step(x, t, LR),
     }
     if torch_available:

@@ -149,8 +149,8 @@ class Trainer:
     config_names: tuple[str, ...] = tuple(CONFIGS)
 
     def __init__(self, config: Config, data: dict[str, Any], out: Path, seed: int, progress: bool | None,
-                 limits: dict[str, int | None] | None = None) -> None:
-        self.config, self.data, self.out, self.progress = config, data, out, progress
+                 limits: dict[str, int | None] | None = None, eager: bool = False) -> None:
+        self.config, self.data, self.out, self.progress, self.eager = config, data, out, progress, eager
         # --train-limit / --test-limit, where they left images out (a smoke run, reported as partial)
         kept = {"train_limit": len(data["x_train"]) + len(data.get("x_val", ())), "test_limit": len(data["x_test"])}
         self.limits = {key: limit for key, limit in (limits or {}).items()
@@ -161,6 +161,7 @@ class Trainer:
         self.rng = np.random.default_rng(seed)
         self.model = build_model(config)
         self.optimizer = build_optimizer(config, self.model)
+        self.step = common.training_step(self.model, self.optimizer, F.cross_entropy, eager)
         self.scheduler = None
         steps = self.total_rounds()
         if config.cosine_schedule:
@@ -189,8 +190,7 @@ class Trainer:
 
     def train_round(self) -> float:
         x, t = self.data["x_train"], self.data["t_train"]
-        model, optimizer = self.model, self.optimizer
-        model.train()
+        self.model.train()
         losses = []
         label = f"{self.config.name} {self.round + 1}/{self.total_rounds()}"
         with common.Progress(0, label, self.progress) as bar:
@@ -198,11 +198,7 @@ class Trainer:
             if bar.bar is not None:
                 bar.bar.reset(total=len(indices))
             for idx in indices:
-                logits = model(autograd.as_tensor(x[idx]))
-                loss = F.cross_entropy(logits, autograd.as_tensor(t[idx]))
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
+                loss = self.step(autograd.as_tensor(x[idx]), autograd.as_tensor(t[idx]))
                 losses.append(loss.item())
                 bar.update(1, loss=float(np.mean(losses[-50:])))
         if self.scheduler is not None:
@@ -390,6 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--predict", type=index, metavar="INDEX", help="show one test digit and the prediction")
     parser.add_argument("--gradcheck", action="store_true", help="check backprop against numerical gradients first")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars (one line per epoch)")
+    parser.add_argument("--eager", action="store_true", help="train define-by-run instead of with autograd.compile")
     return parser
 
 
@@ -458,7 +455,7 @@ def run(program: common.Program, argv: list[str] | None) -> dict[str, Any]:
 
     progress = False if args.no_progress else None
     limits = {"train_limit": args.train_limit, "test_limit": args.test_limit}
-    trainer = Trainer(config, data, out, args.seed, progress, limits)
+    trainer = Trainer(config, data, out, args.seed, progress, limits, eager=args.eager)
 
     if args.predict is not None:
         common.predict_from(trainer, out, f"{PROG} --config {config.name}" + (f" --out {args.out}" if args.out else ""))
@@ -472,6 +469,7 @@ def run(program: common.Program, argv: list[str] | None) -> dict[str, Any]:
     schedule = (f"{config.iterations} iterations (batches of {config.batch_size} drawn with replacement)"
                 if config.iterations else f"{config.epochs} epochs of batch {config.batch_size}")
     print(f"model: MLP {layout}, {config.activation}; optimizer {config.optimizer} lr {config.lr}; {schedule}")
+    print(common.mode_line(args.eager))
     if trainer.round >= trainer.total_rounds():
         print(f"nothing left to train: the checkpoint has {trainer.round} of {trainer.total_rounds()} rounds "
               "(ask for more with --epochs or --iterations)")

@@ -574,84 +574,6 @@ def training_step(model: nn.Module, optimizer: nn.optim.Optimizer, loss_function
     return step
 
 
-def plan_to_dot(plan: Any, names: dict[int, str], title: str) -> str:
-    """The static graph of a compiled step as DOT: every instruction numbered in the order a replay runs it.
-
-    Forward ops and the backward pass's nodes (in the order fixed when the step was traced) are ellipses;
-    arguments, parameters and the gradients the backward pass leaves in `.grad` are boxes; opaque calls
-    (the optimizer) are notes. `names` maps id(tensor) to a label for parameters.
-    """
-    from autograd.trace import BackwardStep, CallStep, OpStep  # the plan's public record (autograd.compile)
-
-    lines = ["digraph {", f'graph [rankdir="TB" fontname="Helvetica" label=<<B>{title}</B>> labelloc="t" '
-             'nodesep="0.25" ranksep="0.3"]', 'node [fontname="Helvetica" fontsize=11]',
-             'edge [fontname="Helvetica" fontsize=9 color="#555555"]']
-    counter = 0
-    boxes: set[str] = set()
-
-    def source(ref: Any) -> str | None:
-        kind = ref[0]
-        if kind == "out":
-            return f"op{ref[1]}"
-        if kind in ("arg", "live"):
-            ident = f"arg{ref[1]}" if kind == "arg" else f"live{id(ref[1])}"
-            if ident not in boxes:
-                boxes.add(ident)
-                label = ("x (the batch)", "t (the labels)")[ref[1]] if kind == "arg" else names.get(id(ref[1]), "?")
-                style = ('style="filled,dashed" fillcolor="#f3f3f3"' if kind == "arg"
-                         else 'style=filled fillcolor="#cfe2f3"')
-                lines.append(f'{ident} [label="{label}" shape=box {style}]')
-            return ident
-        return None
-
-    previous = None
-    for k, step in enumerate(plan.trace.steps):
-        if isinstance(step, OpStep):
-            counter += 1
-            lines.append(f'op{k} [label="{counter}. {step.node.name}" shape=ellipse style=filled fillcolor="#fce5cd"]')
-            for ref in step.inputs:
-                origin = source(ref)
-                if origin is not None:
-                    lines.append(f"{origin} -> op{k}")
-        elif isinstance(step, BackwardStep):
-            for j in step.order:
-                counter += 1
-                node = plan.trace.steps[j].node
-                lines.append(f'back{j} [label="{counter}. {node.name} backward" shape=ellipse style=filled '
-                             'fillcolor="#f4cccc" color="#a61c00"]')
-            for j in step.order:
-                for target in step.edges[j]:
-                    if target is None:
-                        continue
-                    if target[0] == "node":
-                        lines.append(f'back{j} -> back{target[1]} [color="#a61c00" penwidth=1.6]')
-                    else:
-                        leaf = step.leaves[target[1]]
-                        grad = f"grad{target[1]}"
-                        label = names.get(id(leaf[1]), "?") if leaf[0] == "live" else "x"
-                        lines.append(f'{grad} [label="{label}.grad" shape=box style=filled fillcolor="#f4cccc"]')
-                        lines.append(f'back{j} -> {grad} [color="#a61c00"]')
-                lines.append(f'op{j} -> back{j} [style=dotted arrowhead=none color="#999999"]')
-            top = step.order[0]
-            lines.append(f'op{k - 1} -> back{top} [label=" seed 1" color="#a61c00"]')
-        elif isinstance(step, CallStep):
-            counter += 1
-            name = getattr(step.function, "__qualname__", str(step.function)).replace("Optimizer.", "optimizer.")
-            lines.append(f'call{k} [label="{counter}. {name}()" shape=note style=filled fillcolor="#eeeeee"]')
-            if previous is not None:
-                lines.append(f'{previous} -> call{k} [style=dashed label=" then"]')
-            previous = f"call{k}"
-            continue
-        if previous is not None and previous.startswith("call") and isinstance(step, OpStep):
-            lines.append(f'{previous} -> op{k} [style=dashed label=" then"]')
-            previous = None
-    for ident in (f"grad{i}" for i in range(8)):
-        if any(line.startswith(ident + " ") for line in lines) and previous is not None:
-            lines.append(f"{ident} -> {previous} [style=dashed]")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
 def steps_per_second(step: Callable[..., Any], x: np.ndarray, t: np.ndarray, repeats: int) -> float:
     """Microseconds per call of `step`, the best of three timings of `repeats` calls (after two warm-up calls)."""
     step(x, t)
@@ -684,9 +606,8 @@ def static_and_dynamic(ctx: Context) -> dict[str, Any]:
     compiled = autograd.compile(training_step(model, optimizer, F.cross_entropy))
     for _ in range(3):
         compiled(x, t)
-    names = {id(p): name for name, p in model.named_parameters()}
-    text = plan_to_dot(compiled.plans[0], names, "Define-and-run: the plan autograd.compile replays, in order")
-    _render_dot(text, ctx.out / "graph_static.png")
+    viz.save_plan(compiled, path=ctx.out / "graph_static.png", dpi=DPI,
+                  title="Define-and-run: the plan autograd.compile replays, in order")
 
     numbers: dict[str, Any] = {}
     repeats = ctx.size(200, 5)
@@ -721,17 +642,6 @@ def static_and_dynamic(ctx: Context) -> dict[str, Any]:
     fig.tight_layout()
     ctx.save(fig, "graph_speed.png")
     return numbers
-
-
-def _render_dot(text: str, path: Path) -> None:
-    """DOT text to a PNG with the Graphviz `dot` program (as viz.save_graph does for graphs of tensors)."""
-    import shutil
-    import subprocess
-
-    dot = shutil.which("dot")
-    if dot is None:
-        raise common.DemoError("the graph pictures need the Graphviz program `dot` (apt-get install graphviz)")
-    subprocess.run([dot, "-Tpng", f"-Gdpi={DPI}", "-o", str(path)], input=text.encode(), check=True)
 
 
 # -------------------------------------------------------------------------- 12. backward, step by step

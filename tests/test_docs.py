@@ -1,4 +1,5 @@
-"""The documentation runs: every ```python block in docs/**/*.md, and every doctest in autograd and nn.
+"""The documentation runs: every ```python block in README.md and docs/**/*.md (the learning path is in
+docs/learn/), and every doctest in autograd and nn.
 
 Blocks of one file run in order in one namespace, as a reader would paste them, inside a temporary
 directory (so files they write do not land in the repository). A ```text output block right after a
@@ -24,8 +25,8 @@ import pytest
 import autograd
 import nn
 
-DOCS_ROOT = Path(__file__).resolve().parent.parent / "docs"
-DOCS = sorted(DOCS_ROOT.rglob("*.md"))  # the learning path lives in docs/learn/
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]  # the learning path lives in docs/learn/
 MNIST_CACHE = nn.datasets.data_dir() / "mnist.npz"
 # A page can declare an API it needs that another branch is still building: <!-- requires: nn.BatchNorm1d -->
 REQUIRES = re.compile(r"<!-- requires: ([\w.]+(?:, [\w.]+)*) -->")
@@ -92,7 +93,7 @@ def clean_state(tmp_path, monkeypatch):
     np.set_printoptions(**printoptions)
 
 
-@pytest.mark.parametrize("path", DOCS, ids=[str(p.relative_to(DOCS_ROOT)) for p in DOCS])
+@pytest.mark.parametrize("path", DOCS, ids=[str(p.relative_to(ROOT)) for p in DOCS])
 def test_python_blocks_in_docs_run(path, clean_state):
     blocks = code_blocks(path.read_text())
     if not MNIST_CACHE.is_file() and any("load_mnist(" in b.code for b in blocks if b.info == "python"):

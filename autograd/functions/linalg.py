@@ -9,6 +9,7 @@ import numpy as np
 
 from autograd.errors import ShapeError
 from autograd.function import Primitive
+from autograd.functions.reduction import sum_over
 
 
 class MatMul(Primitive):
@@ -78,5 +79,5 @@ class Linear(Primitive):
         gw = x.reshape(rows, fan_in).T @ g.reshape(rows, fan_out) if x is not None else None
         gb = None
         if self.needs_input_grad[2]:
-            gb = g.sum(axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g
+            gb = sum_over(g, tuple(range(g.ndim - 1))) if g.ndim > 1 else g
         return gx, gw, gb

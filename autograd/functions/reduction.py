@@ -57,6 +57,14 @@ class Sum(Primitive):
         return broadcast_of(gy.reshape(self.kept), self.input_shape)
 
 
+def sum_over(x, axes: tuple[int, ...], keepdims: bool = False):
+    """For backward code: the sum over `axes`, as `np.add.reduce` on arrays (no Python wrapper, unlike
+    np.sum) and as the differentiable Sum on Tensors."""
+    if isinstance(x, np.ndarray):
+        return np.add.reduce(x, axis=axes, keepdims=keepdims)
+    return Sum.apply(x, axes, keepdims)
+
+
 class Max(Primitive):
     """y = max of x over `axes`.  dy/dx = 1/k at the k positions that attain the max, 0 elsewhere.
 
