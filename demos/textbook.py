@@ -418,7 +418,7 @@ def layer_gradient_norms(activation: str, depth: int, width: int = 100, batch: i
 def vanishing(ctx: Context) -> dict[str, Any]:
     """Gradient norms per layer: sigmoid (Xavier) against ReLU (He), 5 and 20 layers deep; and the graph picture
     of 10 sigmoid layers next to 10 ReLU layers, coloured by gradient size (demos.graph_tour)."""
-    graph_tour.render("vanishing_gradients", ctx.out, ".png").replace(ctx.out / "vanishing_graph.png")
+    graph_tour.render("vanishing_gradients", ctx.out, ".png")[-1].replace(ctx.out / "vanishing_graph.png")
     pyplot = plt()
     fig, ax = pyplot.subplots(figsize=(7, 4.2))
     numbers = {}

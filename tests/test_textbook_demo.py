@@ -118,7 +118,9 @@ def test_docs_option_writes_where_the_pages_look(tmp_path, monkeypatch):
     monkeypatch.setattr(textbook, "DOCS_IMAGES", tmp_path / "docs" / "images" / "learn")
 
     def draw_one(ctx):
-        (ctx.out / "picture.png").write_bytes(b"png")
+        fig, ax = textbook.plt().subplots(figsize=(2, 2))
+        ax.plot([0, 1], [1, 0])
+        ctx.save(fig, "picture.png")
         return {"drawn": True}
 
     monkeypatch.setitem(textbook.FIGURES, "one", textbook.Figure("one", "01-one.md", draw_one))
