@@ -75,7 +75,7 @@ class Figure:
 
     def missing(self) -> list[str]:
         """The required names this checkout does not have (a feature of a branch not merged yet)."""
-        return [name for name in self.requires if not _resolves(name)]
+        return [name for name in self.requires if not has_api(name)]
 
 
 FIGURES: dict[str, Figure] = {}
@@ -92,7 +92,7 @@ def figure(name: str, page: str, requires: tuple[str, ...] = ()) -> Callable[[Dr
     return register
 
 
-def _resolves(dotted: str) -> bool:
+def has_api(dotted: str) -> bool:
     """Whether "package.Name.attribute" exists: `nn.BatchNorm1d` is False before the cnn branch is merged."""
     module, _, path = dotted.partition(".")
     try:

@@ -13,7 +13,6 @@ import contextlib
 import doctest
 import importlib
 import io
-import operator
 import pkgutil
 import re
 from dataclasses import dataclass
@@ -24,21 +23,13 @@ import pytest
 
 import autograd
 import nn
+from demos.textbook import has_api
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]  # the learning path lives in docs/learn/
 MNIST_CACHE = nn.datasets.data_dir() / "mnist.npz"
 # A page can declare an API it needs that another branch is still building: <!-- requires: nn.BatchNorm1d -->
 REQUIRES = re.compile(r"<!-- requires: ([\w.]+(?:, [\w.]+)*) -->")
-
-
-def _exists(dotted: str) -> bool:
-    module, _, path = dotted.partition(".")
-    try:
-        operator.attrgetter(path)(importlib.import_module(module))
-    except AttributeError:
-        return False
-    return True
 FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>.*)$")
 
 
@@ -100,7 +91,7 @@ def test_python_blocks_in_docs_run(path, clean_state):
         pytest.skip(f"the page trains on MNIST and there is no cache at {MNIST_CACHE}: "
                     "run `python -m nn.datasets fetch mnist` first")
     missing = [name for match in REQUIRES.finditer(path.read_text()) for name in match.group(1).split(", ")
-               if not _exists(name)]
+               if not has_api(name)]
     if missing:
         pytest.skip(f"the page needs {', '.join(missing)}, which this checkout does not have yet")
     namespace: dict = {"__name__": f"docs_{path.stem}"}
