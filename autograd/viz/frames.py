@@ -94,7 +94,6 @@ class BackwardSteps:
         self.show_data = show_data
         self.rankdir = rankdir
         self.title = title
-        self._boxes = {box.ident: box for box in graph.boxes}
 
     def __len__(self) -> int:
         return len(self.frames)
