@@ -24,6 +24,7 @@ Two dialects of backward:
 
 from __future__ import annotations
 
+import functools
 import traceback
 import weakref
 from typing import Any
@@ -57,7 +58,7 @@ def _quiet_floating_point() -> tuple[Any, Any]:
         return enter, lambda context: context.__exit__(None, None, None)
     with np.errstate(all="ignore"):
         quiet = state.get()
-    return (lambda: state.set(quiet)), state.reset
+    return functools.partial(state.set, quiet), state.reset
 
 
 quiet_numpy, restore_numpy = _quiet_floating_point()  # `_saved` of a node whose saved values backward already freed
@@ -230,7 +231,9 @@ def _apply_general(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
     node.next_edges = tuple([_edge_to(arg) if need else None for arg, need in zip(args, needs, strict=True)])
     node.input_shapes = tuple([a.shape if need else None for a, need in zip(arrays, needs, strict=True)])
     node.input_dtypes = tuple([a.dtype if need else None for a, need in zip(arrays, needs, strict=True)])
-    return _record(node, args, arrays, kwargs, result)
+    if kwargs:
+        return _record(node, args, arrays, kwargs, result)
+    return _record_fast(node, args, arrays, result, flags)  # e.g. Linear(x, W, b): one output, the usual case
 
 
 def _edge_to(tensor: Tensor) -> tuple[Any, int]:

@@ -67,7 +67,9 @@ def _propagate(waiting: Waiting, retain_graph: bool, create_graph: bool,
                 if node._hooks or node._retained or wanted is not None or (
                         len(grads) > 1 and any(g is None for g in grads)):
                     grads = _output_grads_seen_by_user(node, grads, wanted, waiting.shared, create_graph)
-                input_grads = _call_backward(node, grads, create_graph)
+                input_grads = node.backward(*grads) if node.backward_on_arrays else _NOT_CALLED  # a Primitive
+                if type(input_grads) is not tuple or len(input_grads) != len(node.next_edges):
+                    input_grads = _call_backward(node, grads, create_graph, input_grads)
                 for edge, g, shape, dtype in zip(node.next_edges, input_grads, node.input_shapes,
                                                  node.input_dtypes, strict=True):
                     if edge is not None and g is not None:
@@ -195,9 +197,16 @@ def _backward_mode(create_graph: bool) -> Iterator[None]:
         flags.grad_enabled, flags.arrays_in_backward = previous
 
 
-def _call_backward(node: Function, grads: list[Any], create_graph: bool) -> tuple[Any, ...]:
-    """node.backward in its own dialect; the result as one gradient per input."""
-    if node.backward_on_arrays or create_graph:
+_NOT_CALLED: Any = object()
+
+
+def _call_backward(node: Function, grads: list[Any], create_graph: bool,
+                   result: Any = _NOT_CALLED) -> tuple[Any, ...]:
+    """node.backward in its own dialect (unless `result` is what a Primitive's backward already returned);
+    the result as one gradient per input."""
+    if result is not _NOT_CALLED:
+        pass
+    elif node.backward_on_arrays or create_graph:
         result = node.backward(*grads)
     else:  # a user's Function gets Tensors, and gives back Tensors or arrays
         result = node.backward(*[Tensor._make(g) for g in grads])

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import graph, inplace, ops, shape_ops
+from autograd import compare, graph, inplace, ops, shape_ops
 from autograd.function import _apply_two
 from autograd.functions import Add, Div, MatMul, Mul, Sub
 from autograd.functions.elementwise import Softplus
@@ -128,8 +128,8 @@ _METHODS: dict[str, Any] = {
     "__matmul__": _arithmetic(ops.matmul, MatMul), "__rmatmul__": _arithmetic(ops.matmul, MatMul, reflected=True),
     "__neg__": ops.neg, "__pos__": lambda self: self, "__abs__": ops.abs,
     # comparisons (no gradient)
-    "__lt__": _operator(ops.lt), "__le__": _operator(ops.le), "__gt__": _operator(ops.gt),
-    "__ge__": _operator(ops.ge), "__eq__": _operator(ops.eq), "__ne__": _operator(ops.ne),
+    "__lt__": _operator(compare.lt), "__le__": _operator(compare.le), "__gt__": _operator(compare.gt),
+    "__ge__": _operator(compare.ge), "__eq__": _operator(compare.eq), "__ne__": _operator(compare.ne),
     # indexing and in-place updates
     "__getitem__": shape_ops.getitem, "__setitem__": inplace.setitem,
     "__iadd__": _operator(inplace.add_), "__isub__": _operator(inplace.sub_),

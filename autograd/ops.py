@@ -21,7 +21,6 @@ from autograd.functions import (
     ArgReduce,
     Cast,
     Clip,
-    Compare,
     Div,
     Exp,
     LeakyReLU,
@@ -52,9 +51,9 @@ from autograd.functions.reduction import normalize_axes
 from autograd.tensor import Tensor
 
 __all__ = [
-    "abs", "add", "argmax", "argmin", "cast", "clip", "div", "eq", "exp", "ge", "gt", "le", "leaky_relu",
-    "linear", "log", "log_softmax", "logsumexp", "lt", "matmul", "max", "maximum", "mean", "min", "minimum",
-    "mul", "ne", "neg", "pow", "relu", "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "sub", "sum",
+    "abs", "add", "argmax", "argmin", "cast", "clip", "div", "exp", "leaky_relu",
+    "linear", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum",
+    "mul", "neg", "pow", "relu", "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "sub", "sum",
     "tanh", "var", "where",
 ]
 
@@ -330,6 +329,10 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     return Where.apply(cond, a, b)
 
 
+def _raw(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else value
+
+
 def cast(x: Any, dtype: Any) -> Tensor:
     """Convert to `dtype`. Differentiable between floating dtypes; to integers it leaves the graph."""
     x = as_tensor_arg(x, "cast")
@@ -338,42 +341,6 @@ def cast(x: Any, dtype: Any) -> Tensor:
         return x
     dtypes.to_array(np.empty(0, target), op="astype")  # refuses strings, complex, ... by name
     return Cast.apply(x, target)  # differentiable between floating dtypes; to integers, outside the graph
-
-
-# ---------------------------------------------------------------------- comparisons (no gradient)
-def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Tensor:
-    x, y = operands(a, b, ufunc.__name__)
-    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
-        x = Tensor._make(np.asarray(x))
-    return Compare.apply(x, y, ufunc)
-
-
-def _raw(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
-
-
-def lt(a: Any, b: Any) -> Tensor:
-    return _compare(np.less, a, b)
-
-
-def le(a: Any, b: Any) -> Tensor:
-    return _compare(np.less_equal, a, b)
-
-
-def gt(a: Any, b: Any) -> Tensor:
-    return _compare(np.greater, a, b)
-
-
-def ge(a: Any, b: Any) -> Tensor:
-    return _compare(np.greater_equal, a, b)
-
-
-def eq(a: Any, b: Any) -> Tensor:
-    return _compare(np.equal, a, b)
-
-
-def ne(a: Any, b: Any) -> Tensor:
-    return _compare(np.not_equal, a, b)
 
 
 # ---------------------------------------------------------------------- reductions

@@ -128,6 +128,25 @@ def mlp_classifier_step(params: list[np.ndarray], lr: float,
                  lambda nn, y, t: nn.functional.cross_entropy(y, t), _cross_entropy, compiled)
 
 
+def tanh_adam_step(params: list[np.ndarray], lr: float,
+                   compiled: bool = False) -> Callable[[np.ndarray, np.ndarray], float]:
+    """One full-batch step of the tanh MLP with softmax cross-entropy and Adam (the modern two-moons run)."""
+    import nn
+
+    model = _nn_stack(nn, params, "Tanh", False)
+    optimizer = nn.optim.Adam(model.parameters(), lr=lr)
+
+    def step(x: Any, labels: Any) -> Tensor:
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(x), labels)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    run = ag.compile(step) if compiled else step
+    return lambda x, labels: run(ag.as_tensor(x), ag.as_tensor(labels)).item()
+
+
 def sigmoid_mse_step(params: list[np.ndarray], lr: float,
                      compiled: bool = False) -> Callable[[np.ndarray, np.ndarray], float]:
     """One per-sample step of the sigmoid MLP with mean squared error and SGD (the two-moons run)."""

@@ -44,6 +44,21 @@ def mlp_classifier_step(params: list[np.ndarray], lr: float) -> Callable[[np.nda
     return step
 
 
+def tanh_adam_step(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
+    """One full-batch step of the tanh MLP with softmax cross-entropy and Adam (the modern two-moons run)."""
+    model = _linear_stack(params, torch.nn.Tanh, activate_output=False)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+
+    def step(x: np.ndarray, labels: np.ndarray) -> float:
+        optimizer.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(labels))
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
 def sigmoid_mse_step(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
     """One per-sample step of the sigmoid MLP with mean squared error and SGD (the two-moons run)."""
     model = _linear_stack(params, torch.nn.Sigmoid, activate_output=True)

@@ -46,6 +46,7 @@ class Picture:
     roots: list[Tensor]
     options: dict[str, Any]
     named: list[Tensor] = field(default_factory=list)
+    plan: Any = None  # an autograd.compile'd step: the picture is its plan (viz.save_plan), not a graph
 
 
 def apple() -> Picture:
@@ -143,6 +144,43 @@ def vanishing_gradients() -> Picture:
                            "group_modules": True, "rankdir": "TB", "show_data": False, "dpi": 96})
 
 
+def _small_training_step(compiled: bool) -> tuple[Any, Any, Any, Any]:
+    """A 4-8-3 MLP, its training step (cross-entropy, SGD) and a batch, for the static/dynamic pair."""
+    ag.manual_seed(0)
+    model = nn.MLP([4, 8, 3])
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x: Tensor, t: Tensor) -> Tensor:
+        loss = nn.functional.cross_entropy(model(x), t)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.random((5, 4), dtype=np.float32), name="x")
+    return model, (ag.compile(step) if compiled else step), x, Tensor(np.array([0, 2, 1, 1, 0]))
+
+
+def dynamic_graph() -> Picture:
+    """The graph one eager training step records (define-by-run): drawn after its backward pass."""
+    model, _, x, t = _small_training_step(compiled=False)
+    with viz.record():
+        loss = nn.functional.cross_entropy(model(x), t)
+    loss.name = "loss"
+    loss.backward()
+    return Picture([loss], {"title": "Dynamic graph: recorded while one step runs", "rankdir": "TB",
+                            "group_modules": True, "show_data": False})
+
+
+def static_plan() -> Picture:
+    """The plan autograd.compile replays for the same step (define-and-run): ordered before it runs."""
+    _, step, x, t = _small_training_step(compiled=True)
+    for _ in range(2):
+        step(x, t)
+    return Picture([], {"title": "Static graph: the compiled plan, ordered once and replayed"}, plan=step)
+
+
 PICTURES: dict[str, Callable[[], Picture]] = {
     "apple": apple,
     "apple_orange": apple_orange,
@@ -150,6 +188,8 @@ PICTURES: dict[str, Callable[[], Picture]] = {
     "branch_repeat_sum": branch_repeat_sum,
     "two_layer_net": two_layer_net,
     "vanishing_gradients": vanishing_gradients,
+    "dynamic_graph": dynamic_graph,
+    "static_plan": static_plan,
 }
 
 
@@ -167,6 +207,8 @@ def picture_options(picture: Picture, suffix: str) -> dict[str, Any]:
 def dot_source(name: str) -> str:
     """The DOT text of picture `name`, as --docs commits it next to the picture."""
     picture = PICTURES[name]()
+    if picture.plan is not None:
+        return viz.plan_to_dot(picture.plan, title=picture.options["title"])
     options = picture_options(picture, ".dot")
     return viz.to_dot(*picture.roots, **options)
 
@@ -178,6 +220,12 @@ def render(name: str, out: Path, suffix: str, with_source: bool = False) -> list
     """
     picture = PICTURES[name]()
     written = []
+    if picture.plan is not None:
+        title = picture.options["title"]
+        if with_source and suffix != ".dot":
+            written.append(viz.save_plan(picture.plan, out / f"{name}.dot", title=title))
+        written.append(viz.save_plan(picture.plan, out / f"{name}{suffix}", title=title, dpi=120))
+        return written
     if with_source and suffix != ".dot":
         written.append(viz.save_graph(*picture.roots, path=out / f"{name}.dot", **picture_options(picture, ".dot")))
     written.append(viz.save_graph(*picture.roots, path=out / f"{name}{suffix}", **picture_options(picture, suffix)))

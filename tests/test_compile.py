@@ -238,3 +238,32 @@ def test_compile_checks_its_arguments():
     step = ag.compile(lambda x, options: x * 2.0)
     with pytest.raises(CompileError, match="hashable"):
         step(Tensor(np.ones(2)), {"lr": 0.1})
+
+
+def test_a_replayed_step_holds_no_more_memory_than_an_eager_one():
+    import tracemalloc
+
+    def peak_of(compiled):
+        ag.manual_seed(0)
+        model = nn.Sequential(nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+        optimizer = nn.optim.SGD(model.parameters(), lr=0.01)
+
+        def step(x, t):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), t)
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        run = ag.compile(step) if compiled else step
+        x, t = rng.random((128, 256), dtype=np.float32), rng.integers(0, 10, 128)
+        for _ in range(3):
+            run(x, t)
+        tracemalloc.start()
+        for _ in range(3):
+            run(x, t)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak
+
+    assert peak_of(compiled=True) <= peak_of(compiled=False) * 1.05

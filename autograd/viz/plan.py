@@ -36,7 +36,7 @@ def plan_to_dot(compiled: Any, index: int = -1, title: str | None = None, rankdi
              f'nodesep=0.25 ranksep=0.3 labelloc=t label="{_escape(title or _default_title(plan))}"]\n',
              f'\tnode [fontname="{style.FONT}" fontsize=11 shape=box style="rounded,filled" margin="0.08,0.03" '
              'height=0.3]\n', f'\tedge [fontname="{style.FONT}" fontsize=9 color="#555555" arrowsize=0.7]\n']
-    drawn: set[str] = set()
+    drawn: dict[Any, Any] = {}
     grads: list[str] = []  # the .grad nodes the backward schedule fills (an optimizer step reads them)
     forward = ['\tsubgraph cluster_forward {\n\t\tlabel="forward" style="rounded,dashed" color="#7a9cc6"\n']
     for k, step in enumerate(plan.trace.steps):
@@ -105,23 +105,28 @@ def _inputs(step: Any) -> list[Ref]:
     return []
 
 
-def _source(ref: Ref, plan: Plan, lines: list[str], drawn: set[str]) -> str | None:
-    """The node an input comes from, drawn the first time it is needed (None for plain constants)."""
+def _source(ref: Ref, plan: Plan, lines: list[str], drawn: dict[Any, Any]) -> str | None:
+    """The node an input comes from, drawn the first time it is needed (None for plain constants).
+
+    `drawn` holds the ids of the nodes drawn so far, and a number for each tensor met.
+    """
     kind = ref[0]
     if kind == "out":
         return f"s{ref[1]}"
     if kind == "arg":
         ident = f"arg{ref[1]}"
         if ident not in drawn:
-            drawn.add(ident)
+            drawn[ident] = True
             lines.append(f'\t{ident} [label="argument {ref[1]}" shape=box style=filled fillcolor="{INPUT_FILL}"]\n')
         return ident
     if kind in ("live", "grad"):
         tensor = ref[1] if kind == "live" else ref[1][1]
-        base = f"p{id(tensor)}" if kind == "live" or ref[1][0] == "live" else f"arg{ref[1][1]}"
+        # Node ids count tensors in the order they are met, so the text is the same on every run.
+        number = drawn.setdefault(id(tensor), len(drawn))
+        base = f"p{number}" if kind == "live" or ref[1][0] == "live" else f"arg{ref[1][1]}"
         ident = base if kind == "live" else base + "_grad"
         if ident not in drawn:
-            drawn.add(ident)
+            drawn[ident] = True
             name = getattr(tensor, "name", None) or f"tensor {tuple(getattr(tensor, 'shape', ()))}"
             label = name if kind == "live" else f"{name}.grad"
             lines.append(f'\t{ident} [label="{_escape(label)}" shape=box style=filled '
@@ -130,7 +135,7 @@ def _source(ref: Ref, plan: Plan, lines: list[str], drawn: set[str]) -> str | No
     return None
 
 
-def _backward_lines(k: int, step: BackwardStep, plan: Plan, drawn: set[str], grads: list[str]) -> list[str]:
+def _backward_lines(k: int, step: BackwardStep, plan: Plan, drawn: dict[Any, Any], grads: list[str]) -> list[str]:
     """The backward schedule as a cluster: one node per backward call, numbered in the fixed order."""
     lines = [f"\tsubgraph cluster_backward{k} {{\n", '\t\tlabel="backward: the schedule, fixed at trace time" '
              'style="rounded,dashed" color="#cc8888" fontcolor="#a61c00"\n',

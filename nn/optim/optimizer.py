@@ -45,6 +45,10 @@ class Optimizer:
     def __init__(self, params: ParamsArg, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.state: dict[Tensor, dict[str, Any]] = {}
+        # One work array per parameter for the update's temporaries (not state: never saved): a step then
+        # allocates nothing of a parameter's size, which for big layers is memory freed and page-faulted
+        # again at every step.
+        self._scratch: dict[int, np.ndarray] = {}
         self.param_groups: list[dict[str, Any]] = []
         name = type(self).__name__
         if isinstance(params, (Tensor, dict)):
@@ -127,9 +131,19 @@ class Optimizer:
                         p -= update
         return loss
 
+    def scratch(self, param: np.ndarray) -> np.ndarray:
+        """A work array of `param`'s shape and dtype, kept for this parameter between steps (for `update`)."""
+        buffer = self._scratch.get(id(param))
+        if buffer is None or buffer.shape != param.shape or buffer.dtype != param.dtype:
+            buffer = self._scratch[id(param)] = np.empty_like(param)
+        return buffer
+
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> np.ndarray | None:
-        """Return the array to subtract from `param` (or update `param` in place and return None)."""
+        """Return the array to subtract from `param` (or update `param` in place and return None).
+
+        The returned array may be `self.scratch(param)`, a work array reused at every step.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not define its update rule (update)")
 
     # ------------------------------------------------------------------ saving and loading
