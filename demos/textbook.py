@@ -575,7 +575,7 @@ def training_step(model: nn.Module, optimizer: nn.optim.Optimizer, loss_function
 
 
 def time_per_step(steps: dict[str, Callable[..., Any]], x: np.ndarray, t: np.ndarray, repeats: int,
-                  rounds: int = 7) -> dict[str, float]:
+                  rounds: int = 15) -> dict[str, float]:
     """Microseconds per call of each step: the best of `rounds` timings of `repeats` calls, the steps taking
     turns round by round, so that a busy moment of a shared machine does not favour one of them."""
     for step in steps.values():  # warm up (a compiled step traces twice before it replays)
