@@ -40,3 +40,9 @@ __all__ = [
     "Mul", "Neg", "Pow", "PowConstant", "ReLU", "Repeat", "Reshape", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "Sqrt", "Sub", "Sum", "SumSegments", "Tanh", "Transpose", "Where", "sum_to",
 ]
+
+# Images and normalization (convolution, pooling, batch/layer norm): the primitives behind nn's CNN layers.
+from autograd.functions.conv import AvgPool2d, Col2Im, Conv2d, Im2Col, MaxPool2d  # noqa: E402
+from autograd.functions.normalization import Normalize  # noqa: E402
+
+__all__ += ["AvgPool2d", "Col2Im", "Conv2d", "Im2Col", "MaxPool2d", "Normalize"]
