@@ -80,3 +80,22 @@ def configure(threads: int) -> str:
     """Use `threads` intra-op threads (as NumPy's BLAS does) and return a version string."""
     torch.set_num_threads(threads)
     return f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
+
+
+def simple_convnet_step(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
+    """One Adam step of the textbook's SimpleConvNet, written with torch.nn layers."""
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 30, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+                                torch.nn.Linear(4320, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10))
+    with torch.no_grad():
+        for param, value in zip(model.parameters(), params, strict=True):
+            param.copy_(torch.from_numpy(value.T.copy() if value.ndim == 2 else value))  # torch Linear: (out, in)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+
+    def step(x: np.ndarray, labels: np.ndarray) -> float:
+        optimizer.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(labels))
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
