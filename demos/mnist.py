@@ -281,6 +281,10 @@ class Trainer:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and "scheduler" in state:
+            planned = state["scheduler"].get("total_steps", getattr(self.scheduler, "total_steps", None))
+            if planned != getattr(self.scheduler, "total_steps", None):  # a one-cycle run cannot be lengthened
+                raise SystemExit(f"error: {path} was trained on a one-cycle schedule of {planned} steps; it cannot "
+                                 "be extended: resume with the run's own --epochs/--iterations, or start afresh")
             self.scheduler.load_state_dict(state["scheduler"])
         self.round = int(state["round"])
         self.best = float(state["best"])

@@ -130,3 +130,35 @@ def test_tanh_network_prints_the_textbook_value(tmp_path, capsys):
     assert value == pytest.approx(9.887385002294863, abs=1e-12)
     assert "9.88738500229486" in capsys.readouterr().out
     assert (tmp_path / "graph.svg").exists() or (tmp_path / "graph.dot").exists()
+
+
+@pytest.mark.parametrize("config", ["simple-cnn", "cnn"])
+def test_mnist_cnn_configs_train_and_draw_their_filters(fake_mnist, tmp_path, config):
+    out = tmp_path / config
+    small = ["--train-limit", "128", "--test-limit", "50"]
+    schedule = ["--iterations", "6", "--eval-every", "3"] if config == "simple-cnn" else ["--epochs", "1"]
+    metrics = run_mnist(fake_mnist, out, "--config", config, *small, *schedule)
+    assert (out / "filters.png").stat().st_size > 0 and (out / "curves.png").exists()
+    assert metrics["config"]["architecture"] == config
+    assert np.isfinite(metrics["history"]["train_loss"]).all()
+    if config == "simple-cnn":
+        resumed = run_mnist(fake_mnist, out, "--config", config, "--resume", *small, "--iterations", "9",
+                            "--eval-every", "3")
+        assert resumed["rounds_completed"] == 3
+    else:  # a one-cycle schedule is planned for the whole run: it cannot be lengthened afterwards
+        with pytest.raises(SystemExit, match="one-cycle schedule of 1 steps; it cannot be extended"):
+            run_mnist(fake_mnist, out, "--config", config, "--resume", *small, "--epochs", "2")
+
+
+def test_cnn_models_and_augmentation():
+    from demos import cnn
+
+    assert [name for name, _ in cnn.simple_convnet().named_children()] == [
+        "images", "conv1", "relu1", "pool1", "flatten", "affine1", "relu2", "affine2"]
+    assert cnn.simple_convnet().conv1.weight.shape == (30, 1, 5, 5)
+    x = np.zeros((3, 784), dtype=np.float32)
+    x[:, 14 * 28 + 14] = 1.0  # one bright pixel in the middle
+    shifted = cnn.shift_images(x, np.random.default_rng(0), 2)
+    assert shifted.shape == x.shape and np.all(shifted.sum(axis=1) == 1.0)  # moved, never cut off
+    rows, cols = np.divmod(shifted.argmax(axis=1), 28)
+    assert np.all(np.abs(rows - 14) <= 2) and np.all(np.abs(cols - 14) <= 2)
