@@ -26,6 +26,7 @@ the other's backward) for Tensors, so every backward here is itself differentiab
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -56,22 +57,37 @@ def pad_images(x: np.ndarray, padding: Padding, value: float = 0.0) -> np.ndarra
     return out
 
 
+def _output_hw(padded_hw: Pair, kernel: Pair, stride: Pair, dilation: Pair) -> Pair:
+    """(OH, OW) for a padded image of size padded_hw; a ShapeError if the kernel does not fit."""
+    oh = output_size(padded_hw[0], kernel[0], stride[0], (0, 0), dilation[0])
+    ow = output_size(padded_hw[1], kernel[1], stride[1], (0, 0), dilation[1])
+    if oh < 1 or ow < 1:
+        raise ShapeError(f"im2col: a {kernel[0]}x{kernel[1]} kernel (dilation {dilation[0]}x{dilation[1]}) does not "
+                         f"fit the padded input of size {padded_hw[0]}x{padded_hw[1]}")
+    return oh, ow
+
+
 def windows(x: np.ndarray, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair,
             pad_value: float = 0.0) -> np.ndarray:
     """The read-only strided view (N, C, KH, KW, OH, OW) of every window of the padded x (no copy of x)."""
     xp = pad_images(x, padding, pad_value)
-    n, c, hp, wp = xp.shape
+    n, c = xp.shape[:2]
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    oh = output_size(hp, kh, sh, (0, 0), dh)
-    ow = output_size(wp, kw, sw, (0, 0), dw)
-    if oh < 1 or ow < 1:
-        raise ShapeError(
-            f"im2col: a {kh}x{kw} kernel (dilation {dh}x{dw}) does not fit the padded input of size {hp}x{wp} "
-            f"(input {x.shape}, padding {padding})"
-        )
+    oh, ow = _output_hw(xp.shape[2:], kernel, stride, dilation)
     s_n, s_c, s_h, s_w = xp.strides
     return as_strided(xp, (n, c, kh, kw, oh, ow), (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw),
                       writeable=False)
+
+
+def kernel_slabs(image: np.ndarray, kernel: Pair, out_hw: Pair, stride: Pair,
+                 dilation: Pair) -> Iterator[tuple[int, np.ndarray]]:
+    """For each kernel offset (i, j), in order: (k = i*KW + j, the view slab[n, c, oh, ow] =
+    image[n, c, oh*sh + i*dh, ow*sw + j*dw]). The pooling kernels and col2im loop over these KH*KW slabs."""
+    (kh, kw), (oh, ow), (sh, sw), (dh, dw) = kernel, out_hw, stride, dilation
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+        for j in range(kw):
+            yield i * kw + j, image[:, :, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw]
 
 
 def im2col_array(x: np.ndarray, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair,
@@ -87,15 +103,22 @@ def col2im_array(cols: np.ndarray, input_shape: tuple[int, ...], stride: Pair, p
     One strided slab per kernel offset (KH*KW steps); where windows overlap, contributions add up.
     """
     n, c, kh, kw, oh, ow = cols.shape
+    image = _zero_image(input_shape, padding, cols.dtype)
+    flat = cols.reshape(n, c, kh * kw, oh, ow)
+    for k, slab in kernel_slabs(image, (kh, kw), (oh, ow), stride, dilation):
+        slab += flat[:, :, k]
+    return _unpad(image, input_shape, padding)
+
+
+def _zero_image(input_shape: tuple[int, ...], padding: Padding, dtype: Any) -> np.ndarray:
     (top, bottom), (left, right) = padding
-    (sh, sw), (dh, dw) = stride, dilation
-    h, w = input_shape[2], input_shape[3]
-    image = np.zeros((n, c, h + top + bottom, w + left + right), dtype=cols.dtype)
-    for i in range(kh):
-        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
-        for j in range(kw):
-            image[:, :, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, :, i, j]
-    return image[:, :, top:top + h, left:left + w]
+    n, c, h, w = input_shape
+    return np.zeros((n, c, h + top + bottom, w + left + right), dtype=dtype)
+
+
+def _unpad(image: np.ndarray, input_shape: tuple[int, ...], padding: Padding) -> np.ndarray:
+    (top, _), (left, _) = padding
+    return image[:, :, top:top + input_shape[2], left:left + input_shape[3]]
 
 
 def im2col(x: Any, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair) -> Any:
@@ -209,15 +232,16 @@ class MaxPool2d(Function):
     array_backward = True
 
     def forward(self, x, kernel, stride, padding, dilation):
-        cols = im2col_array(x, kernel, stride, padding, dilation, pad_value=-np.inf)
-        n, c, kh, kw, oh, ow = cols.shape
-        flat = cols.reshape(n, c, kh * kw, oh, ow)
-        # A running maximum over the kernel offsets, remembering where it was last raised: the first
-        # maximum wins (strict >). NumPy's argmax along a middle axis would copy the whole array first.
-        y = flat[:, :, 0].copy()
-        winner = np.zeros(y.shape, dtype=np.uint8 if kh * kw <= 256 else np.int32)
-        for k in range(1, kh * kw):
-            candidate = flat[:, :, k]
+        xp = pad_images(x, padding, -np.inf)
+        out_hw = _output_hw(xp.shape[2:], kernel, stride, dilation)
+        # A running maximum over the kernel offsets (strided views of x: no im2col copy), remembering
+        # where it was last raised: the first maximum wins (strict >), as with argmax.
+        y = winner = None
+        for k, candidate in kernel_slabs(xp, kernel, out_hw, stride, dilation):
+            if y is None:
+                y = candidate.copy()
+                winner = np.zeros(y.shape, dtype=np.uint8 if kernel[0] * kernel[1] <= 256 else np.int32)
+                continue
             np.putmask(winner, candidate > y, k)
             np.maximum(y, candidate, out=y)
         self.input_shape, self.kernel = x.shape, kernel
@@ -230,6 +254,11 @@ class MaxPool2d(Function):
         winner = dispatch.raw(winner)
         n, c, oh, ow = winner.shape
         kh, kw = self.kernel
+        if isinstance(g, np.ndarray):  # straight into the image, one kernel offset at a time
+            image = _zero_image(self.input_shape, self.padding, g.dtype)
+            for k, slab in kernel_slabs(image, self.kernel, (oh, ow), self.stride, self.dilation):
+                slab += g * (winner == k)
+            return _unpad(image, self.input_shape, self.padding)
         onehot = winner.reshape(n, c, 1, oh, ow) == np.arange(kh * kw, dtype=winner.dtype).reshape(kh * kw, 1, 1)
         gcols = (g.reshape(n, c, 1, oh, ow) * onehot).reshape(n, c, kh, kw, oh, ow)
         return col2im(gcols, self.input_shape, self.stride, self.padding, self.dilation)
@@ -247,7 +276,11 @@ class AvgPool2d(Function):
 
     def forward(self, x, kernel, stride, padding, divisor):
         divisor = np.asarray(divisor, dtype=x.dtype)
-        y = windows(x, kernel, stride, padding, (1, 1)).sum(axis=(2, 3))
+        xp = pad_images(x, padding)
+        out_hw = _output_hw(xp.shape[2:], kernel, stride, (1, 1))
+        y = None
+        for _, slab in kernel_slabs(xp, kernel, out_hw, stride, (1, 1)):
+            y = slab.copy() if y is None else np.add(y, slab, out=y)
         y /= divisor
         self.input_shape, self.kernel, self.stride, self.padding = x.shape, kernel, stride, padding
         self.save_for_backward(divisor)
@@ -257,6 +290,11 @@ class AvgPool2d(Function):
         (divisor,) = self.saved_tensors
         n, c, oh, ow = g.shape
         kh, kw = self.kernel
-        share = (g / dispatch.raw(divisor)).reshape(n, c, 1, 1, oh, ow)
-        gcols = dispatch.broadcast_to(share, (n, c, kh, kw, oh, ow))
+        share = g / dispatch.raw(divisor)
+        if isinstance(g, np.ndarray):
+            image = _zero_image(self.input_shape, self.padding, g.dtype)
+            for _, slab in kernel_slabs(image, self.kernel, (oh, ow), self.stride, (1, 1)):
+                slab += share
+            return _unpad(image, self.input_shape, self.padding)
+        gcols = dispatch.broadcast_to(share.reshape(n, c, 1, 1, oh, ow), (n, c, kh, kw, oh, ow))
         return col2im(gcols, self.input_shape, self.stride, self.padding, (1, 1))
