@@ -240,16 +240,7 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
 # ---------------------------------------------------------------------- helpers
 def _as_input(x: Any, dtype: Any) -> Tensor:
     """A Tensor for `x`; data outside the graph is converted to `dtype` (when given) or to a float."""
-    if isinstance(x, Tensor):
-        if dtype is not None and x.dtype != dtype and not x.requires_grad:
-            return autograd.as_tensor(x.data.astype(dtype))
-        return x
-    array = np.asarray(x)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"expected a Tensor or numeric array, got {type(x).__name__} of dtype {array.dtype}")
-    if dtype is None:
-        dtype = array.dtype if array.dtype.kind == "f" else autograd.get_default_dtype()
-    return autograd.as_tensor(array.astype(dtype, copy=False))
+    return functional_layers.as_input(x, dtype)
 
 
 def _target(target: Any, like: Tensor, op: str) -> Tensor:

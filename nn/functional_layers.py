@@ -308,18 +308,27 @@ def _image_input(x: Any, dtype: Any, op: str) -> Tensor:
 
 
 def _float_input(x: Any, dtype: Any, op: str) -> Tensor:
+    """`as_input`, also accepting integer Tensors outside the graph (images of uint8 pixels)."""
+    if isinstance(x, Tensor) and x.dtype.kind != "f":
+        if x.requires_grad:
+            raise DtypeError(f"{op}: expected a floating input, got dtype {x.dtype}")
+        x = x.data
+    return as_input(x, dtype, op)
+
+
+def as_input(x: Any, dtype: Any, op: str | None = None) -> Tensor:
+    """A Tensor for `x`; data outside the graph is converted to `dtype` (when given) or to a float.
+
+    (nn.functional's `_as_input` too: one conversion rule for every layer.)
+    """
     if isinstance(x, Tensor):
-        if x.dtype.kind != "f":
-            if x.requires_grad:
-                raise DtypeError(f"{op}: expected a floating input, got dtype {x.dtype}")
-            x = x.data
-        elif dtype is not None and x.dtype != dtype and not x.requires_grad:
+        if dtype is not None and x.dtype != dtype and not x.requires_grad:
             return autograd.as_tensor(x.data.astype(dtype))
-        else:
-            return x
+        return x
     array = np.asarray(x)
     if array.dtype.kind not in "biuf":
-        raise DtypeError(f"{op}: expected a Tensor or numeric array, got {type(x).__name__} of dtype {array.dtype}")
+        raise DtypeError(f"{op + ': ' if op else ''}expected a Tensor or numeric array, got {type(x).__name__} of "
+                         f"dtype {array.dtype}")
     if dtype is None:
         dtype = array.dtype if array.dtype.kind == "f" else autograd.get_default_dtype()
     return autograd.as_tensor(array.astype(dtype, copy=False))
