@@ -400,6 +400,8 @@ def _key(ref: Ref) -> Any:
 
 
 def _equal(a: Any, b: Any) -> bool:
+    if a is b:  # the same object both times (a module's buffer inside a tuple): kept by reference
+        return True
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
                 and a.dtype == b.dtype and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f")))

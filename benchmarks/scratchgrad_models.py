@@ -186,3 +186,26 @@ def compiled_chain(x: np.ndarray, n_ops: int, factor: float) -> tuple[Callable[[
 
     step = ag.compile(chain_step)
     return step, lambda _: None
+
+
+def simple_convnet_step(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
+    """One Adam step of the textbook's SimpleConvNet built from nn layers (conv 30x5x5 - ReLU - max pool 2 -
+    Linear 100 - ReLU - Linear 10), on `params` = [W1 (30, 1, 5, 5), b1, W2 (4320, 100), b2, W3, b3]."""
+    import nn
+    import nn.functional as F
+
+    model = nn.Sequential(nn.Conv2d(1, 30, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(4320, 100), nn.ReLU(), nn.Linear(100, 10))
+    with ag.no_grad():
+        for param, value in zip(model.parameters(), params, strict=True):
+            param[...] = value
+    optimizer = nn.optim.Adam(model.parameters(), lr=lr)
+
+    def step(x: np.ndarray, labels: np.ndarray) -> float:
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(ag.as_tensor(x)), labels)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step

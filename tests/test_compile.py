@@ -267,3 +267,37 @@ def test_a_replayed_step_holds_no_more_memory_than_an_eager_one():
         return peak
 
     assert peak_of(compiled=True) <= peak_of(compiled=False) * 1.05
+
+
+def test_a_convnet_with_batch_norm_and_label_smoothing_matches_eager_running_statistics_included():
+    def make():
+        ag.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                              nn.Linear(36, 10))
+        optimizer = nn.optim.Adam(model.parameters(), lr=1e-2)
+
+        def step(x, t):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), t, label_smoothing=0.1)
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        return model, step
+
+    data = [(rng.random((6, 1, 8, 8), dtype=np.float32), rng.integers(0, 10, 6)) for _ in range(6)]
+    (eager_model, eager), (compiled_model, step) = make(), make()
+    compiled = ag.compile(step)
+    for x, t in data:
+        assert compiled(x, t).item() == pytest.approx(eager(x, t).item(), rel=1e-5)
+    assert compiled.last_mode == "replayed"
+    bn_e, bn_c = eager_model[1], compiled_model[1]
+    np.testing.assert_allclose(bn_c.running_mean.data, bn_e.running_mean.data, rtol=1e-5)
+    np.testing.assert_allclose(bn_c.running_var.data, bn_e.running_var.data, rtol=1e-5)
+    assert bn_c.num_batches_tracked.item() == bn_e.num_batches_tracked.item() == len(data)
+    eager_model.eval()
+    compiled_model.eval()
+    evaluate = ag.compile(lambda x: compiled_model(x))
+    for x, _ in data[:3]:
+        out = evaluate(x)
+    np.testing.assert_allclose(out.data, eager_model(ag.as_tensor(data[2][0])).data, rtol=1e-5)
