@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -99,13 +100,23 @@ def test_the_installed_metadata_has_the_same_version():
     assert set(ours) == {autograd.__version__}
 
 
-def test_importing_autograd_testing_leaves_hypothesis_settings_alone():
-    result = run_python(
+@pytest.mark.parametrize("ci", [False, True], ids=["desktop", "ci"])
+def test_importing_autograd_testing_leaves_hypothesis_settings_alone(ci):
+    """Hypothesis picks its own profile (its built-in "ci" one where a CI variable is set); we keep it."""
+    code = (
         "from hypothesis import settings\n"
         "before = settings.default\n"
+        "chosen = (before.derandomize, before.max_examples, before.deadline)\n"
         "import autograd.testing, autograd.testing.strategies, autograd.testing.properties\n"
         "assert settings.default is before, 'autograd.testing changed the hypothesis settings'\n"
-        "assert not settings.default.derandomize and settings.default.max_examples == 100\n"
+        "after = settings.default\n"
+        "assert (after.derandomize, after.max_examples, after.deadline) == chosen\n"
+    )
+    environment = {name: value for name, value in os.environ.items() if name not in ("CI", "HYPOTHESIS_PROFILE")}
+    if ci:
+        environment["CI"] = "true"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=environment, check=False
     )
     assert result.returncode == 0, result.stderr
 
