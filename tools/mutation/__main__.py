@@ -32,11 +32,11 @@ ROOT = Path(__file__).resolve().parents[2]
 CORE = ["autograd/graph.py", "autograd/function.py", "autograd/functions/*.py"]
 # The tests that exercise the core; each mutant runs only those of them that reach its line.
 TESTS = [
-    "tests/test_graph.py", "tests/test_function.py", "tests/test_functions.py", "tests/test_engine.py", "tests/test_engine_fast_paths.py",
-    "tests/test_textbook_graphs.py", "tests/test_custom_function.py", "tests/test_tensor.py",
-    "tests/test_ops_properties.py", "tests/test_gradcheck.py", "tests/test_func.py",
-    "tests/test_testing_checks.py", "tests/test_graph_state_machine.py", "tests/test_nn_losses.py",
-    "tests/test_nn_layers.py",
+    "tests/test_graph.py", "tests/test_function.py", "tests/test_functions.py",
+    "tests/test_engine.py", "tests/test_engine_fast_paths.py", "tests/test_textbook_graphs.py",
+    "tests/test_custom_function.py", "tests/test_tensor.py", "tests/test_ops_properties.py",
+    "tests/test_gradcheck.py", "tests/test_func.py", "tests/test_testing_checks.py",
+    "tests/test_graph_state_machine.py", "tests/test_nn_losses.py", "tests/test_nn_layers.py",
 ]
 KILLED = ("killed", "timeout")
 
