@@ -8,6 +8,8 @@ derivatives checked against closed forms); the edges of sum_to; and dtypes. Each
 because a small change to the primitive went unnoticed (`python -m tools.mutation`, docs/testing.md).
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -132,15 +134,6 @@ def test_softmax_cross_entropy_gradient_is_differentiable_in_the_upstream_gradie
     (gw0,) = ag.grad(g[0, 0], w)
     p = np.exp([1.0, 2.0, 0.5]) / np.exp([1.0, 2.0, 0.5]).sum()
     assert gw0.item() == pytest.approx(p[0])
-
-
-def test_softmax_cross_entropy_in_float32_stays_float32_through_the_second_order_graph():
-    z = leaf([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]], np.float32)
-    (g,) = ag.grad(ag.softmax_cross_entropy(z, np.array([2, 0])), z, create_graph=True)
-    assert g.dtype == np.float32
-    nodes = ag.topological_order([g.grad_fn])
-    assert all(dtype == np.float32 for node in nodes for _, dtype in node.output_specs), [
-        (node.name, [str(d) for _, d in node.output_specs]) for node in nodes]
 
 
 def test_softmax_cross_entropy_first_order_gradient_for_each_reduction():
@@ -412,11 +405,57 @@ def test_reduction_axes_are_checked_and_normalized():
     np.testing.assert_array_equal(x.sum(axis=[0, -1]).data, 6.0)
     for bad, error, message in [(2, ShapeError, "axis 2 is out of range"), (-3, ShapeError, "axis -3"),
                                 ((0, -2), ShapeError, "repeated axis"), (True, TypeError, "got bool"),
-                                (1.0, TypeError, "got float"), ((0, 1.0), TypeError, r"got \(0, 1.0\)")]:
+                                (1.0, TypeError, "got float"), ((0, 1.0), TypeError, r"got \(0, 1.0\)"),
+                                ((0, True), TypeError, r"got \(0, True\)")]:
         with pytest.raises(error, match=message):
             x.sum(axis=bad)
+    with pytest.raises(ShapeError, match="axis 1 is out of range for a tensor with 1 dimensions"):
+        leaf([1.0, 2.0]).sum(axis=1)
     scalar = leaf(2.0)
     for axis in (0, -1, (0,)):
         assert scalar.sum(axis=axis).item() == 2.0
-    with pytest.raises(ShapeError, match="out of range for a tensor with 0 dimensions"):
-        scalar.sum(axis=1)
+    for axis in (1, -2):
+        with pytest.raises(ShapeError, match="out of range for a tensor with 0 dimensions"):
+            scalar.sum(axis=axis)
+
+
+# ---------------------------------------------------------------------- quiet forwards, float32 graphs
+@pytest.mark.parametrize(("name", "f", "values"), [
+    ("x / 0", lambda t: t / Tensor(np.zeros(2)), [1.0, 0.0]),  # inf and 0 / 0 = nan
+    ("0 ** -1", lambda t: t ** -1.0, [0.0, 1.0]),
+    ("(-1) ** 0.5", lambda t: t ** 0.5, [-1.0, 1.0]),
+    ("tensor 0 ** -1", lambda t: t ** Tensor(np.array([-1.0, 0.5])), [0.0, -1.0]),
+    ("log of 0 and -1", ag.log, [0.0, -1.0]),
+    ("sqrt of -1", ag.sqrt, [-1.0, 1.0]),
+    ("logsumexp of -inf", lambda t: ag.logsumexp(t, axis=0), [-np.inf, -np.inf]),
+])
+def test_forwards_give_inf_and_nan_as_pytorch_does_without_warnings(name, f, values):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = f(leaf(values))
+    assert not np.all(np.isfinite(y.data)), name
+
+
+FLOAT32_OPS = {
+    "max with ties": lambda t: t.max(axis=1),
+    "maximum": lambda t: ag.maximum(t, t[:, :1]),
+    "repeat, uneven": lambda t: ag.repeat(t, np.array([1, 2, 0]), axis=1),
+    "indexing, repeated": lambda t: t[np.array([0, 0, 1])],
+    "cross-entropy": lambda t: ag.softmax_cross_entropy(t, np.array([2, 0])),
+}
+
+
+@pytest.mark.parametrize("name", list(FLOAT32_OPS))
+def test_float32_stays_float32_through_the_second_order_graph(name):
+    x = leaf([[1.0, 3.0, 3.0], [0.5, -1.0, 2.0]], np.float32)
+    (g,) = ag.grad((FLOAT32_OPS[name](x) ** 2).sum(), x, create_graph=True)
+    assert g.dtype == np.float32
+    nodes = ag.topological_order([g.grad_fn])
+    float64 = [node.name for node in nodes for _, dtype in node.output_specs if dtype != np.float32]
+    assert float64 == [], f"{name}: float64 nodes in the gradient's graph"
+
+
+def test_linear_gradient_of_the_input_alone():
+    x0, w0 = np.array([[1.0, 2.0]]), np.array([[1.0, 0.0, 2.0], [-1.0, 1.0, 0.5]])
+    (gx,) = gradient(lambda t: ag.linear(t, Tensor(w0), Tensor(np.zeros(3))), leaf(x0), upstream=[[1.0, 2.0, 3.0]])
+    np.testing.assert_allclose(gx, [[7.0, 2.5]])

@@ -550,3 +550,77 @@ def test_topological_order_of_a_wide_node_visits_every_input():
     total = ag.concatenate(parts)
     order = ag.topological_order([total.grad_fn])
     assert order[0] is total.grad_fn and set(order[1:]) == {p.grad_fn for p in parts}
+
+
+# ---------------------------------------------------------------------- more on the seed and on dtypes
+def test_the_implicit_seed_has_the_outputs_dtype():
+    x = leaf([1.0, 2.0], np.float32)
+    y = (x * x).sum()
+    y.retain_grad()
+    y.backward()
+    assert y.grad.dtype == np.float32 and y.grad.item() == 1.0
+
+
+def test_an_upstream_tensor_of_another_dtype_is_cast_before_the_output_sees_it():
+    x = leaf([1.0, 2.0])
+    seen = []
+    z = x * x
+    z.register_hook(lambda grad: seen.append(grad.dtype))
+    ag.grad(z, x, grad_outputs=leaf([3.0, 5.0], np.float32), create_graph=True)
+    z2 = x * x
+    z2.register_hook(lambda grad: seen.append(grad.dtype))
+    ag.grad(z2, x, grad_outputs=leaf([3.0, 5.0]), create_graph=True)
+    assert seen == [np.float64, np.float64]
+
+
+def test_an_upstream_gradient_that_broadcasts_but_has_the_wrong_shape_is_refused():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(ShapeError, match=r"backward: grad of shape \(1,\) does not match the output's shape \(2,\)"):
+        (x * 2.0).backward(np.ones(1))
+    with pytest.raises(ShapeError, match=r"grad of shape \(2, 2\)"):
+        (x * 2.0).backward(Tensor(np.ones((2, 2))))
+
+
+@pytest.mark.parametrize(("kind", "values", "upstream"), [
+    ("divide", [0.0, 4.0], [1.0, 1.0]),  # sqrt'(0): 1 / 0
+    ("invalid", [0.0, 4.0], [0.0, 1.0]),  # 0 / 0
+])
+def test_backward_is_quiet_about_division_by_zero_and_invalid_values(kind, values, upstream):
+    x = leaf(values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x.sqrt().backward(np.array(upstream))
+    assert not np.isfinite(x.grad.data[0])
+
+
+def test_backward_is_quiet_about_overflow():
+    x = leaf([700.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x.exp().backward(np.array([1e300]))  # e^700 * 1e300 overflows to inf
+    assert x.grad.data[0] == np.inf
+
+
+def test_a_backward_may_return_numbers_under_create_graph_too():
+    x, y = leaf(1.0), leaf([1.0])
+    ReturnsNumbers.apply(x, y).sum().backward(create_graph=True)
+    assert isinstance(x.grad, Tensor) and x.grad.item() == 2.0
+    np.testing.assert_array_equal(y.grad.data, [3.0])
+
+
+def test_one_gradient_array_sent_to_two_leaves_is_not_shared_by_their_grads():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    ((a + b) * 2.0).backward(np.ones(2))  # Mul makes a fresh array; Add hands it to both leaves
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    ((a + b) * 2.0).backward(np.ones(2))
+    np.testing.assert_array_equal(a.grad.data, [4.0, 4.0])
+    np.testing.assert_array_equal(b.grad.data, [4.0, 4.0])
+
+
+def test_a_hook_on_an_intermediate_can_be_removed():
+    x = leaf([1.0, 2.0])
+    h = x * 2.0
+    handle = h.register_hook(lambda g: g * 100.0)
+    handle.remove()
+    h.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])

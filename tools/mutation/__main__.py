@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", help="source files or globs to mutate (default: the engine core)")
     parser.add_argument("--tests", nargs="+", default=TESTS, help="test files to draw from (default: %(default)s)")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--only", nargs="+", metavar="TEXT",
+                        help="run only the mutants whose description (as --list prints it) contains one of these, "
+                             "e.g. --only graph.py:382 '[loop]'")
     parser.add_argument("--json", type=Path, help="also write every mutant's result to this file")
     parser.add_argument("--min-score", type=float, default=0.0, help="exit 1 if the score (%%) is below this")
     parser.add_argument("--budget", type=float, default=20.0,
@@ -72,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no such test file, left out: {test}")
     args.tests = [test for test in args.tests if test not in missing]
     mutants = [m for path in files for m in generate((ROOT / path).read_text(), path)]
+    if args.only:
+        mutants = [m for m in mutants if any(text in m.describe() for text in args.only)]
     if args.list:
         for mutant in mutants:
             print(mutant.describe())

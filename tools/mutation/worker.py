@@ -401,7 +401,7 @@ class Worker:
         """The lines whose tests should see a changed default, class attribute or module constant."""
         kind = mutant.definition[0]
         node = self.trees[mutant.path]
-        wanted = ast.ClassDef if kind == "class" else ast.FunctionDef if kind == "defaults" else None
+        wanted = ast.FunctionDef if kind == "defaults" else None  # class attributes: read from anywhere
         span = (1, len(self.sources[mutant.path].splitlines()))
         for field, index in mutant.address:
             node = getattr(node, field) if index is None else getattr(node, field)[index]
