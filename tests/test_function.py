@@ -411,7 +411,8 @@ def test_the_creation_trace_under_detect_anomaly_ends_at_the_line_that_made_the_
     with ag.detect_anomaly():
         y = Cube.apply(x)  # the line the trace must end with
         z = x * x
-    for tensor, line in ((y, "y = Cube.apply(x)"), (z, "z = x * x")):
+        w = Affine.apply(x, x, x, shift=1.0)
+    for tensor, line in ((y, "y = Cube.apply(x)"), (z, "z = x * x"), (w, "w = Affine.apply(x, x, x, shift=1.0)")):
         trace = tensor.grad_fn.creation_trace
         assert line in trace and "test_function.py" in trace
         engine_frames = (", in _record", ", in _apply_one", ", in _apply_two")

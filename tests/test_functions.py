@@ -381,6 +381,12 @@ def test_concatenate_cuts_the_gradient_back_into_the_pieces():
     np.testing.assert_array_equal(gc, upstream[:, 3:])
 
 
+def test_the_concatenate_primitive_joins_along_the_first_axis_by_default():
+    a, b = leaf([[1.0, 2.0]]), leaf([[3.0, 4.0]])
+    y = ag.functions.Concatenate.apply(a, b)
+    np.testing.assert_array_equal(y.data, [[1.0, 2.0], [3.0, 4.0]])
+
+
 def test_transpose_gradient_uses_the_inverse_permutation():
     x = leaf(np.arange(24.0).reshape(2, 3, 4))
     upstream = np.arange(24.0).reshape(3, 4, 2)

@@ -408,13 +408,39 @@ def test_retained_gradients_accumulate_and_are_not_aliased_by_leaf_grads():
     x = leaf([1.0, 2.0])
     h = x + 0.0  # Add hands h's gradient on to x unchanged: the same array, unless copied
     h.retain_grad()
-    h.sum().backward(retain_graph=True)
-    np.testing.assert_array_equal(h.grad.data, [1.0, 1.0])
-    h.sum().backward()
+    y = h * 2.0  # Mul makes a fresh gradient array for h
+    y.backward(np.ones(2), retain_graph=True)
     np.testing.assert_array_equal(h.grad.data, [2.0, 2.0])
-    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    assert not np.shares_memory(h.grad.data, x.grad.data)
+    y.backward(np.ones(2))
+    np.testing.assert_array_equal(h.grad.data, [4.0, 4.0])
+    np.testing.assert_array_equal(x.grad.data, [4.0, 4.0])
     h.grad.data[0] = 50.0
-    assert x.grad.data[0] == 2.0
+    assert x.grad.data[0] == 4.0
+
+
+def test_a_gradient_replaced_by_a_hook_on_an_intermediate_is_not_aliased_by_grad():
+    x = leaf([1.0, 2.0])
+    kept = []
+
+    def keep(g):
+        kept.append(g)
+        return g
+
+    h = x + 0.0  # Add hands the hook's array on to x unchanged
+    h.register_hook(keep)
+    (h * 2.0).backward(np.ones(2))
+    assert not np.shares_memory(kept[0].data, x.grad.data)
+    (x * 2.0).backward(np.ones(2))  # accumulates into x.grad in place
+    np.testing.assert_array_equal(kept[0].data, [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad.data, [4.0, 4.0])
+
+
+def test_a_hook_on_a_leaf_may_return_an_array():
+    x = leaf([1.0, 2.0])
+    x.register_hook(lambda g: np.array([5.0, 7.0]))
+    (x * 2.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [5.0, 7.0])
 
 
 def test_retain_grad_of_an_intermediate_that_was_dropped_is_harmless():
@@ -512,6 +538,17 @@ def test_detect_anomaly_checks_gradients_summed_over_broadcast_axes():
         y = x.sqrt() * leaf(np.ones((3, 2)))  # Mul's gradient for sqrt(x) is summed from (3, 2)
         with pytest.raises(GraphError, match="Sqrt.backward produced NaN or Inf"):
             y.sum().backward()
+
+
+def test_detect_anomaly_checks_gradients_that_are_summed_back_to_a_broadcast_input():
+    b = leaf([0.0, 1.0])
+    numerator = Tensor(np.ones((3, 2)))
+    with ag.detect_anomaly():
+        y = numerator / b  # d/db = -1 / b**2: inf at 0, computed for (3, 2) and summed back to (2,)
+        with pytest.raises(GraphError, match="Div.backward produced NaN or Inf"):
+            y.sum().backward()
+    (numerator / b).sum().backward()  # outside detect_anomaly: no check, the inf arrives
+    assert b.grad.data[0] == -np.inf
 
 
 def test_detect_anomaly_checks_gradients_under_create_graph():

@@ -47,6 +47,8 @@ class Mutant:
     end_line: int
     original: str  # the code before and after the change, for reports
     mutated: str
+    source_line: str  # the whole (first) line the change is on, stripped
+    previous_line: str  # and the line before it, stripped (to tell apart two lines that read the same)
     address: tuple  # where the changed node is in the tree: (field, index or None) steps from the module
     change: tuple  # (how, argument): see _CHANGES
     scopes: tuple[tuple[str, int], ...]  # enclosing functions, outermost first: (qualified name, first line)
@@ -135,6 +137,7 @@ class _Where:
 class _Finder:
     def __init__(self, source: str, path: str) -> None:
         self.source = source
+        self.lines = source.splitlines()
         self.path = path
         self.mutants: list[Mutant] = []
 
@@ -143,7 +146,9 @@ class _Finder:
         self.mutants.append(Mutant(
             path=self.path, index=len(self.mutants), operator=operator, line=node.lineno,
             end_line=node.end_lineno or node.lineno, original=_one_line(original),
-            mutated=_one_line(ast.unparse(mutated_node)), address=address, change=change, scopes=where.scopes,
+            mutated=_one_line(ast.unparse(mutated_node)), source_line=self.lines[node.lineno - 1].strip(),
+            previous_line=self.lines[node.lineno - 2].strip() if node.lineno > 1 else "",
+            address=address, change=change, scopes=where.scopes,
             in_body=where.in_body, definition=where.definition,
         ))
 
