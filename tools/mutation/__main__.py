@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     for mutant in mutants:
         results.setdefault((mutant.path, mutant.index), {"status": "not run", "detail": "listed as equivalent"})
     print(f"finished in {(time.monotonic() - started) / 60:.1f} min")
-    score = _report(mutants, results, files)
+    score = _report(mutants, results, files, only=bool(args.only))
     if args.json:
         args.json.write_text(json.dumps([{**_public(m), **results.get((m.path, m.index), {})} for m in mutants],
                                         indent=1))
@@ -173,7 +173,7 @@ def _progress(record: dict, by_key: dict, results: dict) -> bool:
     return kind == "done"
 
 
-def _report(mutants: list[Mutant], results: dict, files: list[str]) -> float:
+def _report(mutants: list[Mutant], results: dict, files: list[str], only: bool) -> float:
     """Print the score per file and in total, the survivors and the excluded mutants; return the score."""
     rows = []
     survivors, excluded, wrongly_excluded = [], [], []
@@ -215,8 +215,10 @@ def _report(mutants: list[Mutant], results: dict, files: list[str]) -> float:
             print(f"  {mutant.describe()}")
     unused = [entry for entry in EQUIVALENT if entry.path in files and not any(
         entry.matches(m) for m in mutants)]
-    for entry in unused:
-        print(f"\nAn entry of tools/mutation/equivalent.py matches no mutant any more: {entry}")
+    if unused and not only:
+        print("\nEntries of tools/mutation/equivalent.py that match no mutant any more (update or remove them):")
+        for entry in unused:
+            print(f"  {entry.path}: {entry.line}   {entry.change}")
     return 100.0 * killed / totals["mutants"] if totals["mutants"] else 100.0
 
 
