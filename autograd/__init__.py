@@ -42,6 +42,7 @@ from autograd.mode import (
     detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad, scope, set_grad_enabled,
 )
 from autograd.gradcheck import GradcheckError, compare_with_numerical, gradcheck, gradgradcheck, numerical_grad
+from autograd.compiler import CompileError, Compiled, compile, opaque
 from autograd import func  # JAX-style transforms: autograd.func.grad, jacobian, hessian, vjp, hvp
 
 __version__ = "0.1.0"
@@ -50,14 +51,14 @@ cat = concatenate  # PyTorch's name
 unsqueeze = expand_dims  # PyTorch's name
 
 __all__ = [
-    "DtypeError", "Function", "GradcheckError", "GraphError", "Primitive", "ShapeError", "Tensor", "abs", "add",
-    "arange", "argmax", "argmin", "as_tensor", "backward", "broadcast_to", "cast", "cat", "clip",
-    "compare_with_numerical", "concatenate", "default_generator", "detect_anomaly", "div", "enable_grad", "exp",
-    "expand", "expand_dims", "eye", "flatten", "full", "func", "get_default_dtype", "grad", "gradcheck",
-    "gradgradcheck", "is_anomaly_enabled", "is_grad_enabled", "leaky_relu", "linear", "log", "log_softmax",
-    "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg", "no_grad",
-    "numerical_grad", "ones", "ones_like", "permute", "pow", "rand", "randn", "relu", "repeat", "reshape", "scope",
-    "set_default_dtype", "set_grad_enabled", "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "squeeze",
-    "stack", "sub", "sum", "swapaxes", "tanh", "tensor", "tile", "topological_order", "transpose", "unsqueeze",
-    "var", "where", "zeros", "zeros_like",
+    "abs", "add", "arange", "argmax", "argmin", "as_tensor", "backward", "broadcast_to", "cast", "cat", "clip",
+    "compare_with_numerical", "compile", "Compiled", "CompileError", "concatenate", "default_generator",
+    "detect_anomaly", "div", "DtypeError", "enable_grad", "exp", "expand", "expand_dims", "eye", "flatten", "full",
+    "func", "Function", "get_default_dtype", "grad", "gradcheck", "GradcheckError", "gradgradcheck", "GraphError",
+    "is_anomaly_enabled", "is_grad_enabled", "leaky_relu", "linear", "log", "log_softmax", "logsumexp",
+    "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg", "no_grad", "numerical_grad",
+    "ones", "ones_like", "opaque", "permute", "pow", "Primitive", "rand", "randn", "relu", "repeat", "reshape",
+    "scope", "set_default_dtype", "set_grad_enabled", "ShapeError", "sigmoid", "softmax", "softmax_cross_entropy",
+    "sqrt", "squeeze", "stack", "sub", "sum", "swapaxes", "tanh", "Tensor", "tensor", "tile", "topological_order",
+    "transpose", "unsqueeze", "var", "where", "zeros", "zeros_like",
 ]

@@ -64,11 +64,11 @@ def full(shape: Sequence[int], value: float, dtype: Any = None, requires_grad: b
 
 
 def zeros_like(t: Tensor, requires_grad: bool = False) -> Tensor:
-    return Tensor._make(np.zeros_like(np.asarray(t))).requires_grad_(requires_grad)
+    return Tensor._make(np.zeros_like(t.data if isinstance(t, Tensor) else np.asarray(t))).requires_grad_(requires_grad)
 
 
 def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
-    return Tensor._make(np.ones_like(np.asarray(t))).requires_grad_(requires_grad)
+    return Tensor._make(np.ones_like(t.data if isinstance(t, Tensor) else np.asarray(t))).requires_grad_(requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None) -> Tensor:

@@ -24,6 +24,7 @@ Two dialects of backward:
 
 from __future__ import annotations
 
+import functools
 import traceback
 import weakref
 from typing import Any
@@ -35,7 +36,32 @@ from autograd.errors import GraphError, ShapeError
 from autograd.tensor import HookHandle, Tensor, _fill
 
 _state = mode.state
-_RELEASED: Any = object()  # `_saved` of a node whose saved values backward already freed
+_RELEASED: Any = object()
+
+
+def _quiet_floating_point() -> tuple[Any, Any]:
+    """NumPy's floating-point error state "ignore everything", as (set, reset) functions.
+
+    0 / 0, log(0), inf - inf and float32 overflow give nan and inf as IEEE says, and, like PyTorch, we do
+    not warn about them (`detect_anomaly()` finds where a NaN comes from). Every forward runs under this
+    state. `np.errstate` costs microseconds per use; the context variable behind it (NumPy >= 2) costs
+    nanoseconds, so we set that when it exists.
+    """
+    try:
+        from numpy._core._ufunc_config import _extobj_contextvar as state  # noqa: PLC0415
+    except ImportError:  # another NumPy: the public, slower way
+        def enter() -> Any:
+            context = np.errstate(all="ignore")
+            context.__enter__()
+            return context
+
+        return enter, lambda context: context.__exit__(None, None, None)
+    with np.errstate(all="ignore"):
+        quiet = state.get()
+    return functools.partial(state.set, quiet), state.reset
+
+
+quiet_numpy, restore_numpy = _quiet_floating_point()  # `_saved` of a node whose saved values backward already freed
 
 
 class Function:
@@ -196,16 +222,18 @@ def _apply_general(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
     """`apply`, step by step: forward on the arrays, then, if an input needs a gradient, record the node."""
     node = _new(cls)
     arrays = [arg.data if isinstance(arg, Tensor) else arg for arg in args]
-    recording = _state.flags.grad_enabled
-    needs = tuple([recording and isinstance(arg, Tensor) and arg.requires_grad for arg in args])
+    flags = _state.flags
+    needs = tuple([flags.grad_enabled and isinstance(arg, Tensor) and arg.requires_grad for arg in args])
     node.needs_input_grad = needs
     result = _run_forward(node, arrays, kwargs)
     if not any(needs):
-        return _detached(result)
+        return _detached(result) if flags.tracer is None else _traced(node, args, arrays, kwargs, _detached(result))
     node.next_edges = tuple([_edge_to(arg) if need else None for arg, need in zip(args, needs, strict=True)])
     node.input_shapes = tuple([a.shape if need else None for a, need in zip(arrays, needs, strict=True)])
     node.input_dtypes = tuple([a.dtype if need else None for a, need in zip(arrays, needs, strict=True)])
-    return _record(node, args, arrays, kwargs, result)
+    if kwargs:
+        return _record(node, args, arrays, kwargs, result)
+    return _record_fast(node, args, arrays, result, flags)  # e.g. Linear(x, W, b): one output, the usual case
 
 
 def _edge_to(tensor: Tensor) -> tuple[Any, int]:
@@ -217,12 +245,15 @@ def _edge_to(tensor: Tensor) -> tuple[Any, int]:
 def _run_forward(node: Function, arrays: Any, kwargs: dict[str, Any] | None) -> Any:
     """Call forward; NumPy's ValueErrors come back naming the op and the input shapes."""
     node._saved = None
+    token = quiet_numpy()
     try:
         return node.forward(*arrays, **kwargs) if kwargs else node.forward(*arrays)
     except (ShapeError, GraphError):
         raise
     except ValueError as error:
         raise _forward_error(type(node), arrays, error) from None
+    finally:
+        restore_numpy(token)
 
 
 def _forward_error(cls: type, arrays: Any, error: ValueError) -> ValueError:
@@ -258,9 +289,17 @@ def _record(node: Function, args: Any, arrays: Any, kwargs: dict[str, Any] | Non
         node._saved = tuple(saved)
         node._saved_outputs = tuple(pairs) or None
         node._input_arrays = arrays
-    if flags.on_record is not None:  # autograd.viz.record() or autograd.compile() is watching
+    if flags.on_record is not None:  # autograd.viz.record() is watching
         flags.on_record(node, args, kwargs or {}, outputs)
+    if flags.tracer is not None:  # autograd.compile is tracing
+        flags.tracer.op(node, args, arrays, kwargs or {}, outputs)
     return outputs if type(result) is tuple else outputs[0]
+
+
+def _traced(node: Function, args: Any, arrays: Any, kwargs: dict[str, Any] | None, outputs: Any) -> Any:
+    """An op that recorded no node, reported to autograd.compile's tracer (a replay must run it too)."""
+    _state.flags.tracer.op(node, args, arrays, kwargs or {}, outputs if type(outputs) is tuple else (outputs,))
+    return outputs
 
 
 def _detached(result: Any) -> Any:
@@ -285,22 +324,25 @@ _tick = versions.tick
 
 def _apply_one(cls: type, x: Any) -> Any:
     node = _new(cls)
+    flags = _state.flags
     if isinstance(x, Tensor):
         data = x.data
-        flags = _state.flags
         need = x.requires_grad and flags.grad_enabled
     else:
         data, need = x, False
     node.needs_input_grad = (True,) if need else _NO
     node._saved = None
+    token = quiet_numpy()
     try:
         result = node.forward(data)
     except (ShapeError, GraphError):
         raise
     except ValueError as error:
         raise _forward_error(cls, (data,), error) from None
+    finally:
+        restore_numpy(token)
     if not need:
-        return _detached(result)
+        return _detached(result) if flags.tracer is None else _traced(node, (x,), (data,), None, _detached(result))
     node.next_edges = (_edge_to(x),)
     node.input_shapes = (data.shape,)
     node.input_dtypes = (data.dtype,)
@@ -321,14 +363,19 @@ def _apply_two(cls: type, a: Any, b: Any) -> Any:
     recording = (a_need or b_need) and flags.grad_enabled
     node.needs_input_grad = _NEEDS_PAIRS[a_need][b_need] if recording else _NEEDS_PAIRS[0][0]
     node._saved = None
+    token = quiet_numpy()
     try:
         result = node.forward(a_data, b_data)
     except (ShapeError, GraphError):
         raise
     except ValueError as error:
         raise _forward_error(cls, (a_data, b_data), error) from None
+    finally:
+        restore_numpy(token)
     if not recording:
-        return _detached(result)
+        if flags.tracer is None:
+            return _detached(result)
+        return _traced(node, (a, b), (a_data, b_data), None, _detached(result))
     node.next_edges = (_edge_to(a) if a_need else None, _edge_to(b) if b_need else None)
     node.input_shapes = (a_data.shape if a_need else None, b_data.shape if b_need else None)
     node.input_dtypes = (a_data.dtype if a_need else None, b_data.dtype if b_need else None)
@@ -337,7 +384,8 @@ def _apply_two(cls: type, a: Any, b: Any) -> Any:
 
 def _record_fast(node: Function, args: Any, arrays: Any, result: Any, flags: mode.Flags) -> Any:
     """`_record` for the usual case: one array output, nobody watching (viz, compile, anomaly mode)."""
-    if type(result) is not np.ndarray or flags.on_record is not None or flags.anomaly_enabled:
+    watched = flags.on_record is not None or flags.tracer is not None or flags.anomaly_enabled
+    if watched or type(result) is not np.ndarray:
         return _record(node, args, arrays, None, result)
     node.scope = flags.scope
     node.sequence_number = _tick()

@@ -44,10 +44,19 @@ def backward_pass(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain
     gradients are returned instead of being added to `.grad`.
     """
     waiting = Waiting(create_graph)
-    for output, grad in zip(outputs, grad_outputs, strict=True):
-        seed = _seed(output, grad, create_graph)
+    seeds = [_seed(output, grad, create_graph) for output, grad in zip(outputs, grad_outputs, strict=True)]
+    for output, seed in zip(outputs, seeds, strict=True):
         waiting.shared.add(id(seed.data if isinstance(seed, Tensor) else seed))  # the caller's: never add into it
         waiting.send(_edge_of(output), seed)
+    if _state.flags.tracer is not None:  # autograd.compile: the replay repeats this pass (see trace.py)
+        return _state.flags.tracer.backward(outputs, seeds, retain_graph, create_graph, inputs,
+                                            lambda: _propagate(waiting, retain_graph, create_graph, inputs))
+    return _propagate(waiting, retain_graph, create_graph, inputs)
+
+
+def _propagate(waiting: Waiting, retain_graph: bool, create_graph: bool,
+               inputs: Sequence[Tensor] | None) -> dict[int, Any]:
+    """The chain rule, node by node from the seeded outputs to the leaves (the loop of `backward_pass`)."""
     wanted = Wanted(inputs, waiting.nodes()) if inputs is not None else None
     kind = Tensor if create_graph else np.ndarray  # what gradients travel as
     anomaly = _state.flags.anomaly_enabled
@@ -58,7 +67,9 @@ def backward_pass(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain
                 if node._hooks or node._retained or wanted is not None or (
                         len(grads) > 1 and any(g is None for g in grads)):
                     grads = _output_grads_seen_by_user(node, grads, wanted, waiting.shared, create_graph)
-                input_grads = _call_backward(node, grads, create_graph)
+                input_grads = node.backward(*grads) if node.backward_on_arrays else _NOT_CALLED  # a Primitive
+                if type(input_grads) is not tuple or len(input_grads) != len(node.next_edges):
+                    input_grads = _call_backward(node, grads, create_graph, input_grads)
                 for edge, g, shape, dtype in zip(node.next_edges, input_grads, node.input_shapes,
                                                  node.input_dtypes, strict=True):
                     if edge is not None and g is not None:
@@ -180,15 +191,22 @@ def _backward_mode(create_graph: bool) -> Iterator[None]:
     previous = flags.grad_enabled, flags.arrays_in_backward
     flags.grad_enabled, flags.arrays_in_backward = create_graph, not create_graph
     try:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with np.errstate(all="ignore"):
             yield
     finally:
         flags.grad_enabled, flags.arrays_in_backward = previous
 
 
-def _call_backward(node: Function, grads: list[Any], create_graph: bool) -> tuple[Any, ...]:
-    """node.backward in its own dialect; the result as one gradient per input."""
-    if node.backward_on_arrays or create_graph:
+_NOT_CALLED: Any = object()
+
+
+def _call_backward(node: Function, grads: list[Any], create_graph: bool,
+                   result: Any = _NOT_CALLED) -> tuple[Any, ...]:
+    """node.backward in its own dialect (unless `result` is what a Primitive's backward already returned);
+    the result as one gradient per input."""
+    if result is not _NOT_CALLED:
+        pass
+    elif node.backward_on_arrays or create_graph:
         result = node.backward(*grads)
     else:  # a user's Function gets Tensors, and gives back Tensors or arrays
         result = node.backward(*[Tensor._make(g) for g in grads])

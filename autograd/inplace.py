@@ -29,6 +29,16 @@ def _update_in_place(x: Tensor, other: Any, op: Any, ufunc: np.ufunc, name: str)
     `x = x op other` and x is rebound to the result: the old array is untouched, so nodes that saved it
     stay valid. (Unlike PyTorch, views taken from x before keep the old values.)
     """
+    target = x.data
+    if type(other) is np.ndarray and other.dtype == target.dtype and not _state.flags.grad_enabled:
+        # The optimizers' case (`p -= update` under no_grad, an array of the parameter's dtype): no operand
+        # conversion or dtype rule needed.
+        if target.flags.writeable and other.shape == target.shape:
+            ufunc(target, other, out=target)
+            versions.note_change(target)
+            if _state.flags.tracer is not None:
+                _state.flags.tracer.inplace(x, ufunc, other)
+            return x
     y = operands(x, other, name, real=ufunc is np.true_divide)[1]
     recording = _state.flags.grad_enabled and (x.requires_grad or (isinstance(y, Tensor) and y.requires_grad))
     if recording:
@@ -58,6 +68,8 @@ def _update_in_place(x: Tensor, other: Any, op: Any, ufunc: np.ufunc, name: str)
         raise DtypeError(f"{name}: cannot update a {x.dtype} tensor in place with "
                          f"{np.asarray(_raw(y)).dtype} values") from None
     versions.note_change(target)
+    if _state.flags.tracer is not None:  # autograd.compile: a replay repeats the update
+        _state.flags.tracer.inplace(x, ufunc, y)
     return x
 
 
@@ -98,6 +110,8 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
         raise ShapeError(f"setitem: cannot assign a value of shape {np.shape(value_array)} to index {index!r} "
                          f"of a tensor of shape {x.shape}: {error}") from None
     versions.note_change(x.data)
+    if _state.flags.tracer is not None:  # autograd.compile: a replay repeats the assignment
+        _state.flags.tracer.setitem(x, index, value if isinstance(value, Tensor) else value_array)
 
 
 def zero_(x: Tensor) -> Tensor:

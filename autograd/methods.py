@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from autograd import graph, inplace, ops, shape_ops
+from autograd import compare, graph, inplace, ops, shape_ops
 from autograd.function import _apply_two
 from autograd.functions import Add, Div, MatMul, Mul, Sub
+from autograd.functions.elementwise import Softplus
 from autograd.ops import ForeignOperand, _constant
 from autograd.tensor import Tensor
 
@@ -58,6 +59,17 @@ def _arithmetic(function: Any, primitive: type, reflected: bool = False) -> Any:
 
     method.__name__ = function.__name__
     method.__doc__ = function.__doc__
+    return method
+
+
+def _primitive(primitive: type) -> Any:
+    """A method applying `primitive` to the tensor (and any further arguments): `x.softplus()`."""
+
+    def method(self: Tensor, *args: Any) -> Any:
+        return primitive.apply(self, *args)
+
+    method.__name__ = primitive.__name__.lower()
+    method.__doc__ = primitive.__doc__
     return method
 
 
@@ -116,8 +128,8 @@ _METHODS: dict[str, Any] = {
     "__matmul__": _arithmetic(ops.matmul, MatMul), "__rmatmul__": _arithmetic(ops.matmul, MatMul, reflected=True),
     "__neg__": ops.neg, "__pos__": lambda self: self, "__abs__": ops.abs,
     # comparisons (no gradient)
-    "__lt__": _operator(ops.lt), "__le__": _operator(ops.le), "__gt__": _operator(ops.gt),
-    "__ge__": _operator(ops.ge), "__eq__": _operator(ops.eq), "__ne__": _operator(ops.ne),
+    "__lt__": _operator(compare.lt), "__le__": _operator(compare.le), "__gt__": _operator(compare.gt),
+    "__ge__": _operator(compare.ge), "__eq__": _operator(compare.eq), "__ne__": _operator(compare.ne),
     # indexing and in-place updates
     "__getitem__": shape_ops.getitem, "__setitem__": inplace.setitem,
     "__iadd__": _operator(inplace.add_), "__isub__": _operator(inplace.sub_),
@@ -132,7 +144,7 @@ _METHODS: dict[str, Any] = {
     # elementwise
     "exp": ops.exp, "log": ops.log, "sqrt": ops.sqrt, "abs": ops.abs, "tanh": ops.tanh, "sigmoid": ops.sigmoid,
     "relu": ops.relu, "clip": ops.clip, "clamp": ops.clip, "pow": ops.pow, "maximum": ops.maximum,
-    "minimum": ops.minimum, "softmax": ops.softmax, "log_softmax": ops.log_softmax,
+    "minimum": ops.minimum, "softmax": ops.softmax, "log_softmax": ops.log_softmax, "softplus": _primitive(Softplus),
     "matmul": ops.matmul, "dot": ops.matmul,
     # dtypes and devices
     "astype": ops.cast, "to": _to, "float": lambda self: ops.cast(self, np.float32),

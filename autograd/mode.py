@@ -23,7 +23,7 @@ class Flags:
     so the hot path fetches a thread's `Flags` once (`state.flags`) and reads the switches from it.
     """
 
-    __slots__ = ("grad_enabled", "anomaly_enabled", "scope", "on_record", "arrays_in_backward")
+    __slots__ = ("grad_enabled", "anomaly_enabled", "scope", "on_record", "arrays_in_backward", "tracer")
 
     def __init__(self) -> None:
         self.grad_enabled = True
@@ -35,6 +35,9 @@ class Flags:
         self.on_record: Any = None
         # True while a first-order backward pass hands raw ndarrays to primitives (see autograd.function).
         self.arrays_in_backward = False
+        # While `autograd.compile` traces a call: the tracer that every op, backward pass and in-place
+        # change reports to (see autograd/trace.py); None otherwise.
+        self.tracer: Any = None
 
 
 class _ThreadState(threading.local):

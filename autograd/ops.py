@@ -18,6 +18,7 @@ from autograd.errors import DtypeError, ShapeError
 from autograd.functions import (
     Abs,
     Add,
+    ArgReduce,
     Cast,
     Clip,
     Div,
@@ -50,9 +51,9 @@ from autograd.functions.reduction import normalize_axes
 from autograd.tensor import Tensor
 
 __all__ = [
-    "abs", "add", "argmax", "argmin", "cast", "clip", "div", "eq", "exp", "ge", "gt", "le", "leaky_relu",
-    "linear", "log", "log_softmax", "logsumexp", "lt", "matmul", "max", "maximum", "mean", "min", "minimum",
-    "mul", "ne", "neg", "pow", "relu", "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "sub", "sum",
+    "abs", "add", "argmax", "argmin", "cast", "clip", "div", "exp", "leaky_relu",
+    "linear", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum",
+    "mul", "neg", "pow", "relu", "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "sub", "sum",
     "tanh", "var", "where",
 ]
 
@@ -300,7 +301,11 @@ def clip(x: Any, lo: Any = None, hi: Any = None) -> Tensor:
         raise ValueError("clip: at least one of lo and hi must be given")
     if lo is not None and hi is not None and np.any(np.asarray(lo) > np.asarray(hi)):
         raise ValueError(f"clip: lo ({lo}) must not exceed hi ({hi})")
-    return Clip.apply(as_tensor_arg(x, "clip"), lo, hi)
+    x = as_tensor_arg(x, "clip")
+    if x.data.dtype.kind != "f" and any(isinstance(b, float) or np.asarray(b).dtype.kind == "f" for b in (lo, hi)
+                                        if b is not None):
+        x = float_arg(x, "clip")  # integers clipped to float bounds: the dtype rule's default float
+    return Clip.apply(x, lo, hi)
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -324,6 +329,10 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     return Where.apply(cond, a, b)
 
 
+def _raw(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else value
+
+
 def cast(x: Any, dtype: Any) -> Tensor:
     """Convert to `dtype`. Differentiable between floating dtypes; to integers it leaves the graph."""
     x = as_tensor_arg(x, "cast")
@@ -331,47 +340,7 @@ def cast(x: Any, dtype: Any) -> Tensor:
     if target == x.dtype:
         return x
     dtypes.to_array(np.empty(0, target), op="astype")  # refuses strings, complex, ... by name
-    if target.kind == "f" and x.dtype.kind == "f":
-        return Cast.apply(x, target)
-    return Tensor._make(x.data.astype(target))
-
-
-# ---------------------------------------------------------------------- comparisons (no gradient)
-def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Tensor:
-    x, y = operands(a, b, ufunc.__name__)
-    try:
-        return Tensor._make(np.asarray(ufunc(_raw(x), _raw(y))))
-    except ValueError:
-        raise ShapeError(f"{ufunc.__name__}: cannot compare shapes {np.shape(_raw(x))} and "
-                         f"{np.shape(_raw(y))}: not broadcastable") from None
-
-
-def _raw(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
-
-
-def lt(a: Any, b: Any) -> Tensor:
-    return _compare(np.less, a, b)
-
-
-def le(a: Any, b: Any) -> Tensor:
-    return _compare(np.less_equal, a, b)
-
-
-def gt(a: Any, b: Any) -> Tensor:
-    return _compare(np.greater, a, b)
-
-
-def ge(a: Any, b: Any) -> Tensor:
-    return _compare(np.greater_equal, a, b)
-
-
-def eq(a: Any, b: Any) -> Tensor:
-    return _compare(np.equal, a, b)
-
-
-def ne(a: Any, b: Any) -> Tensor:
-    return _compare(np.not_equal, a, b)
+    return Cast.apply(x, target)  # differentiable between floating dtypes; to integers, outside the graph
 
 
 # ---------------------------------------------------------------------- reductions
@@ -455,7 +424,7 @@ def argmax(x: Any, axis: int | None = None, *, dim: Any = None, keepdims: bool =
     x = as_tensor_arg(x, "argmax")
     axis = axis_arg(axis, dim, "argmax")
     axes = normalize_axes(axis, x.ndim, "argmax") if axis is not None else None
-    return Tensor._make(np.asarray(np.argmax(x.data, axis=axes[0] if axes else None, keepdims=keepdims)))
+    return ArgReduce.apply(x, np.argmax, axes[0] if axes else None, keepdims)
 
 
 def argmin(x: Any, axis: int | None = None, *, dim: Any = None, keepdims: bool = False) -> Tensor:
@@ -463,15 +432,15 @@ def argmin(x: Any, axis: int | None = None, *, dim: Any = None, keepdims: bool =
     x = as_tensor_arg(x, "argmin")
     axis = axis_arg(axis, dim, "argmin")
     axes = normalize_axes(axis, x.ndim, "argmin") if axis is not None else None
-    return Tensor._make(np.asarray(np.argmin(x.data, axis=axes[0] if axes else None, keepdims=keepdims)))
+    return ArgReduce.apply(x, np.argmin, axes[0] if axes else None, keepdims)
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
               keepdim: bool | None = None) -> Tensor:
-    """log(sum(exp(x))) over `axis`, computed stably (finite for inputs like +-1000)."""
+    """log(sum(exp(x))) over `axis`, computed stably (finite for inputs like +-1000); -inf over nothing."""
     x = float_arg(x, "logsumexp")
-    return LogSumExp.apply(x, _nonempty_axes(x, axis_arg(axis, dim, "logsumexp"), "logsumexp"),
-                           keep_arg(keepdims, keepdim))
+    axes = normalize_axes(axis_arg(axis, dim, "logsumexp"), x.ndim, "logsumexp")
+    return LogSumExp.apply(x, axes, keep_arg(keepdims, keepdim))
 
 
 def _one_axis(x: Tensor, axis: int, op: str) -> int:
@@ -486,8 +455,8 @@ def softmax(x: Any, axis: int = -1, *, dim: Any = None) -> Tensor:
     """exp(x) / sum(exp(x)) along `axis`, stable for large inputs. An empty axis gives an empty result."""
     x = float_arg(x, "softmax")
     axis = _one_axis(x, axis_arg(axis, dim, "softmax"), "softmax")
-    if x.ndim == 0:  # one element: its probability is 1
-        return add(mul(x, 0.0), 1.0)
+    if x.ndim == 0:  # one element: the softmax of a vector of one, as a 0-d tensor
+        return Softmax.apply(x.reshape(1), 0).reshape(())
     if x.size == 0:
         return mul(x, 1.0)
     return Softmax.apply(x, axis)
@@ -498,7 +467,7 @@ def log_softmax(x: Any, axis: int = -1, *, dim: Any = None) -> Tensor:
     x = float_arg(x, "log_softmax")
     axis = _one_axis(x, axis_arg(axis, dim, "log_softmax"), "log_softmax")
     if x.ndim == 0:
-        return mul(x, 0.0)
+        return LogSoftmax.apply(x.reshape(1), 0).reshape(())
     if x.size == 0:
         return mul(x, 1.0)
     return LogSoftmax.apply(x, axis)

@@ -33,7 +33,7 @@ class Tensor:
         name: optional label shown in reprs and graph pictures (`nn` names parameters automatically).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_output_index", "name", "_hooks", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "_output_index", "name", "_hooks", "__weakref__")
 
     # NumPy must not treat a Tensor as an array in `ndarray + Tensor`: returning NotImplemented from
     # NumPy's side lets Python call our reflected operator, so the result is a Tensor in the graph.
@@ -54,6 +54,18 @@ class Tensor:
         return _fill(_new(cls), array, grad_fn, output_index)
 
     # ------------------------------------------------------------------ what it is
+    @property
+    def grad(self) -> Tensor | None:
+        """d(loss)/d(this tensor), filled by backward (for leaves, and tensors that called retain_grad)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        tracer = _state.flags.tracer
+        if tracer is not None:  # autograd.compile must repeat this assignment in every replay
+            tracer.grad_assigned(self, value)
+        self._grad = value
+
     @property
     def shape(self) -> tuple[int, ...]:
         return self.data.shape
@@ -127,9 +139,11 @@ class Tensor:
     # ------------------------------------------------------------------ NumPy interop and conversions
     def numpy(self) -> np.ndarray:
         """The underlying ndarray (shared, not copied: writing into it bypasses autograd's checks)."""
+        _leaving_the_graph(self, "numpy()")
         return self.data
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        _leaving_the_graph(self, "np.asarray()")
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
@@ -138,9 +152,11 @@ class Tensor:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
             raise ShapeError(f"item: only one-element tensors can be converted, got shape {self.shape}")
+        _leaving_the_graph(self, "item()")
         return self.data.item()
 
     def tolist(self) -> Any:
+        _leaving_the_graph(self, "tolist()")
         return self.data.tolist()
 
     def __float__(self) -> float:
@@ -159,6 +175,7 @@ class Tensor:
             raise ShapeError(
                 f"bool: the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()"
             )
+        _leaving_the_graph(self, "bool()")
         return bool(self.data)
 
     def __len__(self) -> int:
@@ -172,8 +189,9 @@ class Tensor:
         for i in range(self.data.shape[0]):
             yield self[i]
 
-    def __hash__(self) -> int:  # __eq__ is elementwise, so keep identity hashing for dicts and sets
-        return id(self)
+    # __eq__ is elementwise (methods.py), so keep identity hashing for dicts and sets (C-level: optimizers
+    # look parameters up by tensor at every step).
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
@@ -192,10 +210,18 @@ class Tensor:
 _new = object.__new__
 
 
+def _leaving_the_graph(tensor: Tensor, how: str) -> None:
+    """While autograd.compile traces a call, a traced value must not turn into Python data (a replay
+    could not repeat what the Python code then decides): the tracer refuses it with an explanation."""
+    tracer = _state.flags.tracer
+    if tracer is not None:
+        tracer.leaving_the_graph(tensor, how)
+
+
 def _fill(t: Tensor, data: np.ndarray, grad_fn: Any, output_index: int) -> Tensor:
     """Set every field of a new tensor: the one list of them."""
     t.data = data
-    t.grad = None
+    t._grad = None
     # An op's integer or boolean output (a comparison, an index) carries no gradient.
     t.requires_grad = grad_fn is not None and data.dtype.kind == "f"
     t.grad_fn = grad_fn if t.requires_grad else None

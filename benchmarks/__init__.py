@@ -5,4 +5,4 @@ See `docs/performance.md` for the results, the machine they were taken on, and w
 Nothing here is imported by the library or run by the tests.
 """
 
-BENCHMARKS = ("mlp", "perop", "depth", "moons", "mnist")
+BENCHMARKS = ("mlp", "perop", "depth", "moons", "mnist", "convnet")

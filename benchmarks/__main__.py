@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)  # before NumPy loads BLAS; inherited by the subprocesses
 
-    from benchmarks import depth, harness, mlp, mnist, moons, perop
+    from benchmarks import convnet, depth, harness, mlp, mnist, moons, perop
 
     torch_version = None
     if not args.no_torch:
@@ -110,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             results += moons.run(repeat=reps(15, 5), torch_available=has_torch)
         elif name == "mnist":
             results += mnist.run(repeat=reps(3, 1), torch_available=has_torch)
+        elif name == "convnet":
+            results += convnet.run(repeat=reps(15, 5), torch_available=has_torch)
         print(f"  {name} took {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     print()
     print(harness.table(results, markdown=args.markdown))

@@ -125,24 +125,31 @@ def format_time(seconds: float | None) -> str:
 
 
 def table(results: Sequence[Result], markdown: bool = False) -> str:
-    """Rows grouped by benchmark; ratios (of medians) compare "ours" with each other implementation."""
-    header = ["benchmark", "implementation", "median", "best", "ours / this", "peak MB", "note"]
+    """Rows grouped by benchmark; ratios (of medians) compare "ours" (eager) and "ours, compiled" with each
+    other implementation."""
+    header = ["benchmark", "implementation", "median", "best", "ours / this", "compiled / this", "peak MB", "note"]
     rows: list[list[str]] = []
     groups: dict[str, list[Result]] = {}
     for result in results:
         groups.setdefault(result.benchmark, []).append(result)
     for bench, members in groups.items():
-        ours = next((m for m in members if m.implementation.startswith("ours")), None)
+        ours = next((m for m in members if m.implementation.startswith("ours") and "compiled" not in
+                     m.implementation), None)
+        compiled = next((m for m in members if m.implementation.startswith("ours, compiled")), None)
+
+        def ratio(mine: Result | None, other: Result) -> str:
+            if mine is None or other is mine or not mine.median or not other.median:
+                return "-"
+            return f"{mine.median / other.median:.2f}x"
+
         for i, m in enumerate(members):
-            ratio = "-"
-            if ours is not None and m is not ours and ours.median and m.median:
-                ratio = f"{ours.median / m.median:.2f}x"
             rows.append([
                 bench if i == 0 or markdown else "",
                 m.implementation,
                 f"{format_time(m.median)}/{m.unit}" if m.median is not None else "-",
                 f"{format_time(min(m.samples))}" if m.samples else "-",
-                ratio,
+                ratio(ours, m),
+                ratio(compiled, m),
                 f"{m.peak_mb:.1f}" if m.peak_mb is not None else "-",
                 m.note,
             ])

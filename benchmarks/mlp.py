@@ -53,6 +53,7 @@ def steps(params: list[np.ndarray], torch_available: bool,
     factories: dict[str, Callable[[], Callable[[np.ndarray, np.ndarray], float]]] = {
         f"ours ({scratchgrad_models.implementation()})":
             lambda: scratchgrad_models.mlp_classifier_step(fresh(), LR),
+        "ours, compiled": lambda: scratchgrad_models.mlp_classifier_step(fresh(), LR, compiled=True),
         "numpy (textbook layers)": textbook,
         "numpy (careful, in place)": careful,
     }

@@ -47,6 +47,7 @@ def steps(torch_available: bool) -> dict[str, Callable[[np.ndarray, np.ndarray],
                                            activate_output=True)
     cases = {
         f"ours ({scratchgrad_models.implementation()})": scratchgrad_models.sigmoid_mse_step(fresh(), LR),
+        "ours, compiled": scratchgrad_models.sigmoid_mse_step(fresh(), LR, compiled=True),
         "numpy (textbook layers)": lambda x, t: textbook.step(x, t, LR),
     }
     if torch_available:
@@ -54,6 +55,47 @@ def steps(torch_available: bool) -> dict[str, Callable[[np.ndarray, np.ndarray],
 
         cases["torch (eager)"] = torch_reference.sigmoid_mse_step(fresh(), LR)
     return cases
+
+
+MODERN_SIZES = (2, 64, 64, 2)
+MODERN_LR = 0.01
+
+
+def full_batch(repeat: int = 15, torch_available: bool = False) -> list[Result]:
+    """The modern two-moons run's step on the whole training set at once: 2-64-64-2 tanh, softmax
+    cross-entropy, Adam, batch 1400."""
+    x, onehot = make_moons()
+    labels = onehot.argmax(axis=1)
+    params = mlp.make_params(MODERN_SIZES, seed=0, gain=1.0)
+
+    def fresh() -> list[np.ndarray]:
+        return [p.copy() for p in params]
+
+    textbook = numpy_reference.TextbookMLP(fresh(), numpy_reference.Tanh, numpy_reference.SoftmaxWithLoss)
+    adam = numpy_reference.Adam(textbook.params, MODERN_LR)
+
+    def numpy_step(xb: np.ndarray, tb: np.ndarray) -> float:
+        loss, grads = textbook.loss_and_grads(xb, tb)
+        adam.step(grads)
+        return loss
+
+    cases = {
+        f"ours ({scratchgrad_models.implementation()})": scratchgrad_models.tanh_adam_step(fresh(), MODERN_LR),
+        "ours, compiled": scratchgrad_models.tanh_adam_step(fresh(), MODERN_LR, compiled=True),
+        "numpy (textbook layers)": numpy_step,
+    }
+    if torch_available:
+        from benchmarks import torch_reference
+
+        cases["torch (eager)"] = torch_reference.tanh_adam_step(fresh(), MODERN_LR)
+    check = {name: [step(x, labels) for _ in range(3)] for name, step in cases.items()}
+    reference = check["numpy (textbook layers)"]
+    bad = [name for name, values in check.items() if not np.allclose(values, reference, rtol=1e-3, atol=1e-5)]
+    timed = {name: (lambda step=step: step(x, labels)) for name, step in cases.items()}
+    samples = time_side_by_side(timed, repeat=repeat, number=5, warmup=1)
+    note = "; losses differ from the NumPy reference: " + ", ".join(bad) if bad else ""
+    return [Result("two moons, full-batch Adam step (1400 samples)", name, median(values), "step", values,
+                   note=note if name.startswith("ours") else "") for name, values in samples.items()]
 
 
 def run(repeat: int = 15, chunk: int = 200, torch_available: bool = False) -> list[Result]:
@@ -78,4 +120,4 @@ def run(repeat: int = 15, chunk: int = 200, torch_available: bool = False) -> li
             note += "; losses differ from the NumPy reference: " + ", ".join(bad)
         results.append(Result("two moons, per-sample SGD step", name, median(per_step), "step", per_step,
                               note=note))
-    return results
+    return results + full_batch(repeat, torch_available)

@@ -79,6 +79,17 @@ class Sigmoid:
         return dout * (1.0 - self.out) * self.out
 
 
+class Tanh:
+    """y = tanh(x).  dx = dy * (1 - y**2)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = np.tanh(x)
+        return self.out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * (1.0 - self.out * self.out)
+
+
 class SoftmaxWithLoss:
     """loss = mean over the batch of -log softmax(z)[label].  dz = (softmax(z) - onehot(label)) / n."""
 

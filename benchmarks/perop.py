@@ -2,7 +2,8 @@
 
 y = x * 1.0001 * 1.0001 * ... on shape (4,), float32, then backward. The arithmetic is negligible, so
 the time per op is what the engine itself costs: creating a node and its output in forward, and one
-visit of the backward loop. Forward and backward are timed separately, side by side.
+visit of the backward loop. Forward and backward are timed separately, side by side. The compiled row
+replays the whole chain (forward and backward) as one plan, so it has a total only.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def implementations(torch_available: bool) -> dict[str, tuple[Callable[[], Any],
     x = np.ones(4, dtype=np.float32)
     impls = {
         "ours": scratchgrad_models.chain(x, N_OPS, FACTOR),
+        "ours, compiled": scratchgrad_models.compiled_chain(x, N_OPS, FACTOR),
         "numpy (hand-written backward)": (
             lambda: numpy_reference.chain_forward(x, N_OPS, FACTOR),
             lambda y: numpy_reference.chain_backward(np.ones_like(y), N_OPS, FACTOR),
@@ -60,6 +62,8 @@ def run(repeat: int = 30, torch_available: bool = False) -> list[Result]:
     results = []
     for label, data in (("forward", fwd), ("backward", bwd)):
         for name in names:
+            if "compiled" in name:  # a replay runs forward and backward as one plan: only its total is shown
+                continue
             results.append(Result(f"per-op overhead, {label} (1,000-op chain, shape (4,))", name,
                                   median(data[name]), "op", data[name]))
     for name in names:

@@ -90,22 +90,25 @@ def _mse(y: Tensor, target: np.ndarray) -> Tensor:
 # ---------------------------------------------------------------------- the steps
 def _step(params: list[np.ndarray], lr: float, activation: tuple[str, str], activate_output: bool,
           nn_loss: Callable[[Any, Tensor, Tensor], Tensor],
-          layers_loss: Callable[[Tensor, np.ndarray], Tensor]) -> Callable[[np.ndarray, np.ndarray], float]:
+          layers_loss: Callable[[Tensor, np.ndarray], Tensor],
+          compiled: bool = False) -> Callable[[np.ndarray, np.ndarray], float]:
     """One training step as a user writes it: with nn (modules, functional loss, SGD) when importable,
-    else with bare autograd ops and a hand-written SGD update. `activation`: (nn class name, ops name)."""
+    else with bare autograd ops and a hand-written SGD update. `activation`: (nn class name, ops name).
+    `compiled`: the same step wrapped in `autograd.compile` (traced twice, then replayed)."""
     nn = _nn()
     if nn is not None:
         model = _nn_stack(nn, params, activation[0], activate_output)
         optimizer = nn.optim.SGD(model.parameters(), lr=lr)
 
-        def nn_step(x: np.ndarray, target: np.ndarray) -> float:
+        def nn_step(x: Any, target: Any) -> Tensor:
             optimizer.zero_grad()
-            loss = nn_loss(nn, model(ag.as_tensor(x)), ag.as_tensor(target))
+            loss = nn_loss(nn, model(x), target)
             loss.backward()
             optimizer.step()
-            return loss.item()
+            return loss
 
-        return nn_step
+        run = ag.compile(nn_step) if compiled else nn_step
+        return lambda x, target: run(ag.as_tensor(x), ag.as_tensor(target)).item()
 
     layers = _Layers(params, activation[1], activate_output=activate_output)
 
@@ -118,15 +121,37 @@ def _step(params: list[np.ndarray], lr: float, activation: tuple[str, str], acti
     return step
 
 
-def mlp_classifier_step(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
+def mlp_classifier_step(params: list[np.ndarray], lr: float,
+                        compiled: bool = False) -> Callable[[np.ndarray, np.ndarray], float]:
     """One step of the ReLU MLP: forward, softmax cross-entropy, backward, SGD."""
     return _step(params, lr, ("ReLU", "relu"), False,
-                 lambda nn, y, t: nn.functional.cross_entropy(y, t), _cross_entropy)
+                 lambda nn, y, t: nn.functional.cross_entropy(y, t), _cross_entropy, compiled)
 
 
-def sigmoid_mse_step(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
+def tanh_adam_step(params: list[np.ndarray], lr: float,
+                   compiled: bool = False) -> Callable[[np.ndarray, np.ndarray], float]:
+    """One full-batch step of the tanh MLP with softmax cross-entropy and Adam (the modern two-moons run)."""
+    import nn
+
+    model = _nn_stack(nn, params, "Tanh", False)
+    optimizer = nn.optim.Adam(model.parameters(), lr=lr)
+
+    def step(x: Any, labels: Any) -> Tensor:
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(x), labels)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    run = ag.compile(step) if compiled else step
+    return lambda x, labels: run(ag.as_tensor(x), ag.as_tensor(labels)).item()
+
+
+def sigmoid_mse_step(params: list[np.ndarray], lr: float,
+                     compiled: bool = False) -> Callable[[np.ndarray, np.ndarray], float]:
     """One per-sample step of the sigmoid MLP with mean squared error and SGD (the two-moons run)."""
-    return _step(params, lr, ("Sigmoid", "sigmoid"), True, lambda nn, y, t: nn.functional.mse_loss(y, t), _mse)
+    return _step(params, lr, ("Sigmoid", "sigmoid"), True, lambda nn, y, t: nn.functional.mse_loss(y, t), _mse,
+                 compiled)
 
 
 def chain(x: np.ndarray, n_ops: int, factor: float) -> tuple[Callable[[], Tensor], Callable[[Tensor], None]]:
@@ -144,3 +169,43 @@ def chain(x: np.ndarray, n_ops: int, factor: float) -> tuple[Callable[[], Tensor
         y.backward()
 
     return forward, backward
+
+
+def compiled_chain(x: np.ndarray, n_ops: int, factor: float) -> tuple[Callable[[], Any], Callable[[Any], None]]:
+    """The per-op chain compiled: forward and backward of the whole chain replayed as one plan."""
+    leaf = Tensor(x, requires_grad=True)
+
+    def chain_step() -> Tensor:
+        leaf.grad = None
+        y = leaf
+        for _ in range(n_ops):
+            y = y * factor
+        loss = y.sum()
+        loss.backward()
+        return loss
+
+    step = ag.compile(chain_step)
+    return step, lambda _: None
+
+
+def simple_convnet_step(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
+    """One Adam step of the textbook's SimpleConvNet built from nn layers (conv 30x5x5 - ReLU - max pool 2 -
+    Linear 100 - ReLU - Linear 10), on `params` = [W1 (30, 1, 5, 5), b1, W2 (4320, 100), b2, W3, b3]."""
+    import nn
+    import nn.functional as F
+
+    model = nn.Sequential(nn.Conv2d(1, 30, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(4320, 100), nn.ReLU(), nn.Linear(100, 10))
+    with ag.no_grad():
+        for param, value in zip(model.parameters(), params, strict=True):
+            param[...] = value
+    optimizer = nn.optim.Adam(model.parameters(), lr=lr)
+
+    def step(x: np.ndarray, labels: np.ndarray) -> float:
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(ag.as_tensor(x)), labels)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step

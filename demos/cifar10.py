@@ -102,6 +102,7 @@ def run(program: common.Program, argv: list[str] | None) -> dict[str, Any]:
     parser.add_argument("--predict", type=common.non_negative_int, metavar="INDEX",
                         help="show the model's guess for one test image (needs a trained checkpoint)")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--eager", action="store_true", help="train define-by-run instead of with autograd.compile")
     args = parser.parse_args(argv)
     config = CONFIG if args.epochs is None else replace(CONFIG, epochs=args.epochs)
     out = common.output_folder(args.out, "cifar10")
@@ -113,13 +114,15 @@ def run(program: common.Program, argv: list[str] | None) -> dict[str, Any]:
     if args.predict is not None:
         common.check_index(parser, "--predict", args.predict, len(data["x_test"]), "test images")
     limits = {"train_limit": args.train_limit, "test_limit": args.test_limit}
-    trainer = CifarTrainer(config, data, out, args.seed, False if args.no_progress else None, limits)
+    trainer = CifarTrainer(config, data, out, args.seed, False if args.no_progress else None, limits,
+                           eager=args.eager)
     if args.predict is not None:
         common.predict_from(trainer, out, PROG + (f" --out {args.out}" if args.out else ""))
         return {"prediction": show_prediction(trainer.model, data, args.predict)}
     common.start_or_resume(program, trainer, out, args.resume)
     print(f"CIFAR-10: {len(data['x_train'])} training, {len(data['x_test'])} test images; "
           f"MLP 3072-1000-500-10 ReLU, Adam lr {config.lr}, batch {config.batch_size}, {config.epochs} epochs")
+    print(common.mode_line(args.eager))
     metrics = trainer.run(trainer.total_rounds())
     trainer.write_pictures()
     print(f"done in {metrics['total_seconds']:.1f}s: test accuracy {metrics['final_test_accuracy']:.4f}; "

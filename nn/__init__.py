@@ -17,11 +17,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from nn import functional, init, optim
+from nn import functional, init, optim, utils
 from nn.containers import ModuleList, Sequential
+from nn.conv import AvgPool2d, Conv2d, MaxPool2d
 from nn.layers import (
     MLP,
     Dropout,
+    Embedding,
     Flatten,
     Identity,
     LeakyReLU,
@@ -33,6 +35,7 @@ from nn.layers import (
 )
 from nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from nn.module import IncompatibleKeys, Module, Parameter
+from nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from nn.serialization import CheckpointError, load, save
 
 __all__ = [
@@ -41,6 +44,7 @@ __all__ = [
     "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init", "load", "optim",
     "save",
 ]
+__all__ += ["AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "Embedding", "LayerNorm", "MaxPool2d", "utils"]
 
 _LAZY_SUBMODULES = ("data", "datasets")
 

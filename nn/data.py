@@ -26,7 +26,7 @@ resets.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -177,12 +177,31 @@ class DataLoader:
         drop_last: skip the final incomplete batch, so every batch has exactly `batch_size` samples.
         seed: an int or a `np.random.Generator` for reproducible shuffling; None uses the global generator
             (`autograd.manual_seed`).
+        num_workers: must be 0 (batches are made in the calling process; see below).
+        collate_fn: `collate_fn(list of samples)` makes each batch, from `dataset[i]` for every index, and
+            the loader yields exactly what it returns (no conversion to Tensors), as in PyTorch. Without
+            it, array datasets are batched by fancy indexing and the batch arrays become Tensors.
+
+    Why no worker processes: a batch of an array dataset is one fancy-indexing call (microseconds per
+    sample), which worker processes would only slow down by copying batches between processes; and
+    NumPy already uses every core for the model's matrix products. Prepare expensive samples ahead
+    of time (or in the dataset) instead.
     """
 
     def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
-                 seed: SeedLike = None) -> None:
+                 seed: SeedLike = None, num_workers: int = 0, collate_fn: Callable[[list[Any]], Any] | None = None
+                 ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        if num_workers != 0:
+            raise ValueError(
+                f"DataLoader: num_workers={num_workers!r} is not supported, only 0: batches are made in this "
+                "process, since for array datasets a batch is one fancy-indexing call that worker processes "
+                "would only slow down (they would copy every batch between processes), and NumPy's matrix "
+                "products already use all the cores"
+            )
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be a function of a list of samples, got {collate_fn!r}")
         if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
             raise TypeError(f"DataLoader: dataset must define __len__ and __getitem__, got {type(dataset).__name__}")
         self.dataset = dataset
@@ -190,6 +209,7 @@ class DataLoader:
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.seed = seed
+        self.num_workers, self.collate_fn = 0, collate_fn
         # A seeded loader owns its generator (seeded once): epochs differ from each other, yet the whole
         # sequence of epochs is reproducible. Unseeded loaders look the global generator up per epoch.
         self._generator = _generator(seed) if seed is not None else None
@@ -212,6 +232,9 @@ class DataLoader:
         get_batch = getattr(self.dataset, "get_batch", None)
         for start in range(0, stop, self.batch_size):
             indices = order[start:start + self.batch_size]
+            if self.collate_fn is not None:  # the user's batches, exactly as collate_fn makes them
+                yield self.collate_fn([self.dataset[int(i)] for i in indices])
+                continue
             if get_batch is not None:
                 batch = get_batch(indices)
             else:

@@ -19,12 +19,17 @@ from typing import Any
 import numpy as np
 
 import autograd
-from autograd import DtypeError, ShapeError, Tensor, default_generator
+from autograd import DtypeError, ShapeError, Tensor
+from autograd.functions import Dropout
+from nn import functional_layers
+from nn.functional_layers import avg_pool2d, batch_norm, conv2d, embedding, layer_norm, max_pool2d  # noqa: F401
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "leaky_relu",
     "linear", "log_softmax", "mse_loss", "nll_loss", "one_hot", "relu", "sigmoid", "softmax", "tanh",
 ]
+# The layers for images, normalization and embeddings (conv2d, max_pool2d, ...) live in their own module.
+__all__ += functional_layers.__all__
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -93,10 +98,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, generator: np.random.
         return x
     if p == 1.0:
         return x * 0.0
-    rng = generator if generator is not None else default_generator()
-    keep = rng.random(x.shape, dtype=np.float32) >= p  # float32 draws: half the cost of float64
-    mask = keep.astype(x.dtype) * np.asarray(1.0 / (1.0 - p), dtype=x.dtype)
-    return x * mask
+    return Dropout.apply(x, p, generator)  # draws its mask at each call (and each replay of a compiled step)
 
 
 def one_hot(labels: Any, num_classes: int | None = None, dtype: Any = None) -> Tensor:
@@ -133,14 +135,20 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noq
     return _reduce(diff * diff, reduction)
 
 
-def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+def cross_entropy(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
+                  label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy of logits `input` (N, C) (or (C,)) against class labels or probabilities.
 
     `target` is either integer class labels of shape (N,), or one-hot / probability rows of shape (N, C).
     The loss of a sample is -sum_k t_k * log softmax(x)_k, computed through `log_softmax` so large logits
     never produce log(0). Its gradient with respect to the logits is (softmax(x) - t) / N for the mean.
+
+    `label_smoothing` = e in [0, 1] trains against t * (1 - e) + e / C instead of t (as PyTorch does, for
+    labels and probabilities alike): the model is never pushed towards infinitely confident logits.
     """
     _check_reduction(reduction, "cross_entropy")
+    if not isinstance(label_smoothing, int | float) or not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
     x = _as_input(input, None)
     single = x.ndim == 1
     if single:
@@ -148,10 +156,19 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:  
     if x.ndim != 2:
         raise ShapeError(f"cross_entropy: expected logits of shape (N, C) or (C,), got shape {x.shape}")
     labels = _class_labels_or_none(target, x, "cross_entropy", single)
+    if labels is not None and label_smoothing:
+        # Against t (1 - e) + e / C: (1 - e) times the loss of the label plus e times the mean loss of all
+        # classes. Written with tensor operations on the labels, so that a compiled step traces it.
+        label_loss = autograd.softmax_cross_entropy(x, labels, "none")
+        uniform_loss = -log_softmax(x, axis=1).mean(axis=1)
+        losses = (1.0 - label_smoothing) * label_loss + label_smoothing * uniform_loss
+        return _reduce(losses.reshape(()) if single else losses, reduction)
     if labels is not None:  # one fused node: loss and (softmax - onehot) gradient from one exp pass
         loss = autograd.softmax_cross_entropy(x, labels, reduction)
         return loss.reshape(()) if single and reduction == "none" else loss
     t = _target(target, x, "cross_entropy")
+    if label_smoothing:
+        t = t * (1.0 - label_smoothing) + label_smoothing / x.shape[1]
     if single and t.ndim == 1:
         t = t.reshape(1, -1)
     if t.shape != x.shape:
@@ -234,16 +251,7 @@ def _check_unit_interval(values: Tensor, what: str, op: str, hint: str = "") -> 
 # ---------------------------------------------------------------------- helpers
 def _as_input(x: Any, dtype: Any) -> Tensor:
     """A Tensor for `x`; data outside the graph is converted to `dtype` (when given) or to a float."""
-    if isinstance(x, Tensor):
-        if dtype is not None and x.dtype != dtype and not x.requires_grad:
-            return autograd.as_tensor(x.data.astype(dtype))
-        return x
-    array = np.asarray(x)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"expected a Tensor or numeric array, got {type(x).__name__} of dtype {array.dtype}")
-    if dtype is None:
-        dtype = array.dtype if array.dtype.kind == "f" else autograd.get_default_dtype()
-    return autograd.as_tensor(array.astype(dtype, copy=False))
+    return functional_layers.as_input(x, dtype)
 
 
 def _target(target: Any, like: Tensor, op: str) -> Tensor:
@@ -284,7 +292,7 @@ def _class_labels_or_none(target: Any, x: Tensor, op: str, single: bool) -> np.n
             f"{op}: class labels must lie in [0, {c - 1}] for {c} classes (logits of shape {x.shape}); "
             f"got {bad[:5].tolist()}"
         )
-    return array.reshape(-1)
+    return array if array.ndim == 1 else array.reshape(-1)  # the array itself when it can (compile traces it)
 
 
 def _check_same_shape(x: Tensor, t: Tensor, op: str) -> None:

@@ -8,7 +8,9 @@ from the layer's fan-in / fan-out so the variance of activations stays about con
 * Kaiming/He (ReLU): Var(W) = gain**2 / fan_in with gain sqrt(2), since ReLU zeroes half of its inputs.
 
 Fans follow this library's weight layout (in_features, out_features): for a 2-D weight fan_in = shape[0]
-and fan_out = shape[1] (PyTorch stores the transpose, and reads them the other way round).
+and fan_out = shape[1] (PyTorch stores the transpose, and reads them the other way round). Convolution
+weights (out_channels, in_channels, kH, kW) share PyTorch's layout and its fans: fan_in = in * kH * kW,
+fan_out = out * kH * kW.
 
 Every function draws from `generator` if given, else from autograd's global generator (reseeded by
 `autograd.manual_seed`), writes outside the graph, and returns the tensor.
@@ -94,10 +96,13 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def _fans(tensor: Tensor, op: str) -> tuple[int, int]:
+    if tensor.ndim > 2:  # a convolution's (out_channels, in_channels, kH, kW): each output sees in * kH * kW
+        receptive = int(np.prod(tensor.shape[2:]))
+        return tensor.shape[1] * receptive, tensor.shape[0] * receptive
     if tensor.ndim != 2:
         raise ValueError(
-            f"init.{op}: fan-in and fan-out are defined for 2-D weights (in_features, out_features), "
-            f"got shape {tensor.shape}"
+            f"init.{op}: fan-in and fan-out are defined for 2-D weights (in_features, out_features) and "
+            f"convolution weights (out_channels, in_channels, kH, kW), got shape {tensor.shape}"
         )
     return tensor.shape[0], tensor.shape[1]
 

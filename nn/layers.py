@@ -1,4 +1,4 @@
-"""Layers: Linear, Flatten, the activations, Dropout, Identity, and MLP (a whole network in one line).
+"""Layers: Linear, Flatten, the activations, Dropout, Embedding, Identity, and MLP (a whole network in one line).
 
 Each layer is a few lines around a function of `nn.functional`; the derivatives live in the engine's
 primitives, so reading `forward` is reading the whole layer.
@@ -17,6 +17,7 @@ import numpy as np
 import autograd
 from autograd import Tensor
 from nn import functional as F
+from nn import functional_layers as FL
 from nn import init
 from nn.containers import Sequential
 from nn.module import Module, Parameter
@@ -102,6 +103,42 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_axis={self.start_axis}"
+
+
+class Embedding(Module):
+    """A lookup table: integer indices of any shape -> rows of `weight` (num_embeddings, embedding_dim).
+
+    `Embedding(10, 3)(np.array([[1, 2], [2, 9]]))` has shape (2, 2, 3). The backward adds each output row's
+    gradient into the weight row it was read from, so an index used twice receives both gradients.
+    The weight starts as N(0, 1) samples (PyTorch's default); with `padding_idx`, that row starts at zero
+    and never receives a gradient (for padding tokens in sequences of unequal length).
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+            if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"Embedding: {name} must be a positive integer, got {value!r}")
+        if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
+            raise ValueError(f"Embedding: padding_idx must be in [{-num_embeddings}, {num_embeddings - 1}], got "
+                             f"{padding_idx!r}")
+        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.padding_idx = padding_idx if padding_idx is None or padding_idx >= 0 else padding_idx + num_embeddings
+        dtype = autograd.get_default_dtype() if dtype is None else np.dtype(dtype)
+        self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype=dtype))
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with autograd.no_grad():
+                self.weight[self.padding_idx] = 0.0
+
+    def forward(self, indices: Any) -> Tensor:
+        op = f"Embedding {self.path!r}" if self.path else "Embedding"
+        return FL._embedding(indices, self.weight, self.padding_idx, None, False, False, op)
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
 
 
 class Identity(Module):

@@ -33,10 +33,21 @@ class MSELoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Softmax cross-entropy of logits (N, C) against integer labels (N,) or probabilities (N, C)."""
+    """Softmax cross-entropy of logits (N, C) against integer labels (N,) or probabilities (N, C).
+
+    `label_smoothing` (in [0, 1]) mixes the target with the uniform distribution (see F.cross_entropy).
+    """
+
+    def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(reduction)
+        self.label_smoothing = label_smoothing
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002
-        return F.cross_entropy(input, target, self.reduction)
+        return F.cross_entropy(input, target, self.reduction, self.label_smoothing)
+
+    def extra_repr(self) -> str:
+        parts = [super().extra_repr()] + ([f"label_smoothing={self.label_smoothing}"] if self.label_smoothing else [])
+        return ", ".join(part for part in parts if part)
 
 
 class NLLLoss(_Loss):

@@ -20,6 +20,11 @@ error messages can say which weight they mean. Attaching a module to a parent re
 Calling a module runs `forward` inside `autograd.scope(label)`, where the label is
 `"<path>: <short description>"` (`"fc1: Linear(784 -> 100)"`), or just the description for the outermost
 module; nested modules give nested scopes, and `autograd.viz` draws one box per scope.
+
+Buffers (`register_buffer`) are tensors a module keeps but does not train, such as batch norm's running
+statistics: saved in `state_dict()` (unless persistent=False), converted by `to(dtype)`, never in
+`parameters()`. Forward hooks (`register_forward_pre_hook`, `register_forward_hook`) see every call's
+inputs and output (activation histograms, debugging) and are removed through the handle they return.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
+from nn.devices import as_dtype, check_device, device_name
+from nn.hooks import RemovableHandle
 
 
 class Parameter(Tensor):
@@ -70,6 +77,10 @@ class Module:
         # object.__setattr__ because our own __setattr__ needs these registries to exist.
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent_buffers", set())
+        object.__setattr__(self, "_forward_pre_hooks", {})
+        object.__setattr__(self, "_forward_hooks", {})
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_path", "")
         object.__setattr__(self, "_scope_label", None)
@@ -86,13 +97,22 @@ class Module:
             object.__setattr__(self, name, value)
             return
         parameters, modules = registries
+        buffers = self.__dict__["_buffers"]
         if isinstance(value, Parameter):
             modules.pop(name, None)
+            buffers.pop(name, None)
             self.register_parameter(name, value)
             return
         if isinstance(value, Module):
             parameters.pop(name, None)
+            buffers.pop(name, None)
             self.add_module(name, value)
+            return
+        if name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} to buffer {name!r}: "
+                                "expected a Tensor or None")
+            self.register_buffer(name, value, persistent=name not in self._non_persistent_buffers)
             return
         if name in parameters:
             if value is not None:
@@ -113,6 +133,7 @@ class Module:
     def __delattr__(self, name: str) -> None:
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
+        self._buffers.pop(name, None)
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
@@ -127,6 +148,26 @@ class Module:
         object.__setattr__(self, name, param)
         if param is not None:
             param.name = _join(self._path, name)
+
+    def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
+        """Keep `tensor` as `self.<name>`: state that is saved and converted with the module but not trained.
+
+        Batch norm's running mean is the typical buffer. Arrays are wrapped as Tensors (not copied).
+        Persistent buffers are in `state_dict()`; `persistent=False` ones are not (derived or scratch
+        values). None reserves the name.
+        """
+        if name in self.__dict__ and name not in self._buffers:
+            raise KeyError(f"{type(self).__name__}.register_buffer: attribute {name!r} already exists")
+        _check_attribute_name(self, name, "buffer")
+        if tensor is not None:
+            if isinstance(tensor, Parameter) or not isinstance(tensor, Tensor | np.ndarray):
+                raise TypeError(f"{type(self).__name__}.register_buffer: {name!r} must be a Tensor, an array or None, "
+                                f"got {type(tensor).__name__} (parameters go through register_parameter)")
+            tensor = tensor if isinstance(tensor, Tensor) else autograd.as_tensor(tensor)
+            tensor.name = _join(self._path, name)
+        self._buffers[name] = tensor
+        (self._non_persistent_buffers.discard if persistent else self._non_persistent_buffers.add)(name)
+        object.__setattr__(self, name, tensor)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register `module` as the child `self.<name>`, and re-name it and everything inside it."""
@@ -147,9 +188,9 @@ class Module:
         """Record this module's dotted path and rename its parameters and descendants to match."""
         object.__setattr__(self, "_path", path)
         object.__setattr__(self, "_scope_label", None)
-        for name, param in self._parameters.items():
-            if param is not None:
-                param.name = _join(path, name)
+        for name, tensor in (*self._parameters.items(), *self._buffers.items()):
+            if tensor is not None:
+                tensor.name = _join(path, name)
         for name, child in self._modules.items():
             if child is not None:
                 child._set_path(_join(path, name))
@@ -170,8 +211,32 @@ class Module:
             if self._path:
                 label = f"{self._path}: {label}"
             object.__setattr__(self, "_scope_label", label)
+        tracer = _flags().tracer
+        if tracer is not None:  # inside autograd.compile: a replay needs this module in the same mode
+            tracer.guard(self, "training")
         with autograd.scope(label):
-            return self.forward(*args, **kwargs)
+            if not (self._forward_pre_hooks or self._forward_hooks):
+                return self.forward(*args, **kwargs)
+            for hook in list(self._forward_pre_hooks.values()):
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+            output = self.forward(*args, **kwargs)
+            for hook in list(self._forward_hooks.values()):
+                result = hook(self, args, output)
+                if result is not None:
+                    output = result
+            return output
+
+    def register_forward_pre_hook(self, hook: Callable[[Module, tuple[Any, ...]], Any]) -> RemovableHandle:
+        """Call `hook(module, args)` before every forward; a non-None result replaces the positional
+        arguments (a tuple, or a single value). Returns a handle: `handle.remove()` unregisters it."""
+        return RemovableHandle(self._forward_pre_hooks, hook)
+
+    def register_forward_hook(self, hook: Callable[[Module, tuple[Any, ...], Any], Any]) -> RemovableHandle:
+        """Call `hook(module, args, output)` after every forward; a non-None result replaces the output.
+        Returns a handle: `handle.remove()` unregisters it (or use the handle as a context manager)."""
+        return RemovableHandle(self._forward_hooks, hook)
 
     def short_description(self) -> str:
         """A one-line name for pictures and scopes, e.g. "Linear(784 -> 100)"; the class name by default."""
@@ -193,6 +258,21 @@ class Module:
         """Every parameter (what an optimizer trains), in registration order."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, buffer) pairs, persistent or not, each buffer once."""
+        seen: set[int] = set()
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for module_prefix, module in modules:
+            for name, buffer in module._buffers.items():
+                if buffer is not None and id(buffer) not in seen:
+                    seen.add(id(buffer))
+                    yield _join(module_prefix, name), buffer
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer (running statistics and other state that is not trained)."""
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         for name, module in self._modules.items():
@@ -239,6 +319,7 @@ class Module:
         """Evaluation mode: dropout stops dropping. Same as `train(False)`."""
         return self.train(False)
 
+    @autograd.opaque  # inside autograd.compile: traced once, run as it is at every replay
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients of all parameters: set `.grad` to None (default) or fill it with zeros."""
         for param in self.parameters():
@@ -247,18 +328,34 @@ class Module:
             elif param.grad is not None:
                 param.grad.zero_()
 
-    def to(self, dtype: Any) -> Module:
-        """Convert every floating parameter to `dtype` in place (e.g. np.float64 for gradient checks).
+    def to(self, *args: Any, device: Any = None, dtype: Any = None) -> Module:
+        """Convert every floating parameter and buffer to `dtype` in place (e.g. np.float64 for gradient
+        checks): `model.to(np.float64)`, `model.to("cpu")`, `model.to("cpu", np.float32)`, or keywords.
 
-        Do it before creating the optimizer: an optimizer's state keeps the dtype it was created with.
+        The only device is the CPU (everything is a NumPy array), so `"cpu"` is accepted and changes
+        nothing; any other device is an error. Convert before creating the optimizer: an optimizer's
+        state keeps the dtype it was created with.
         """
-        dtype = np.dtype(dtype)
+        name = type(self).__name__
+        for arg in args:
+            if device_name(arg) is not None:
+                device = arg
+            else:
+                dtype = arg
+        if device is not None:
+            check_device(device, f"{name}.to")
+        if dtype is None:
+            return self
+        dtype = as_dtype(dtype, f"{name}.to")
         if dtype.kind != "f":
-            raise TypeError(f"{type(self).__name__}.to: parameters must stay floating, got dtype {dtype}")
+            raise TypeError(f"{name}.to: parameters must stay floating, got dtype {dtype}")
         for param in self.parameters():
             if param.dtype != dtype:
                 param.data = param.data.astype(dtype)
                 param.grad = None
+        for buffer in self.buffers():  # integer buffers (counters) keep their dtype, as in PyTorch
+            if buffer.dtype.kind == "f" and buffer.dtype != dtype:
+                buffer.data = buffer.data.astype(dtype)
         return self
 
     def double(self) -> Module:
@@ -271,15 +368,27 @@ class Module:
 
     # ------------------------------------------------------------------ state dicts
     def state_dict(self) -> dict[str, np.ndarray]:
-        """{dotted name: copy of the parameter's array}, the model's weights as plain data.
+        """{dotted name: copy of the array}: the parameters and persistent buffers, module by module.
 
         Copies, not views: a state dict taken as "the best model so far" must not change as training
         goes on (in PyTorch it would, unless deep-copied).
         """
-        return {name: param.data.copy() for name, param in self.named_parameters()}
+        return {name: tensor.data.copy() for name, tensor in self._state_tensors().items()}
+
+    def _state_tensors(self) -> dict[str, Tensor]:
+        """What a state dict holds: each module's parameters, then its persistent buffers (PyTorch's order)."""
+        tensors: dict[str, Tensor] = {}
+        seen: set[int] = set()
+        for prefix, module in self.named_modules():
+            persistent = [(n, b) for n, b in module._buffers.items() if n not in module._non_persistent_buffers]
+            for name, tensor in (*module._parameters.items(), *persistent):
+                if tensor is not None and id(tensor) not in seen:
+                    seen.add(id(tensor))
+                    tensors[_join(prefix, name)] = tensor
+        return tensors
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy values from `state_dict` into the parameters (in place, so optimizers keep working).
+        """Copy values from `state_dict` into the parameters and buffers (in place: optimizers keep working).
 
         With `strict=True` the keys must match exactly. Shapes must always match. Values are cast to the
         parameter's dtype. Everything wrong is reported at once, naming the keys, before anything is
@@ -289,7 +398,7 @@ class Module:
             raise TypeError(
                 f"{type(self).__name__}.load_state_dict: expected a dict of arrays, got {type(state_dict).__name__}"
             )
-        own = dict(self.named_parameters())
+        own = self._state_tensors()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         problems = []
@@ -308,6 +417,7 @@ class Module:
             elif array.shape != param.shape:
                 problems.append(
                     f"size mismatch for {key}: the state has shape {array.shape}, the model has {param.shape}"
+                    + (_TRANSPOSED_HINT.format(key=key) if array.ndim == 2 and array.shape == param.shape[::-1] else "")
                 )
             else:
                 values[key] = array
@@ -346,6 +456,17 @@ class Module:
             lines.extend("  " + line for line in child_lines[1:])
         lines.append(")" + suffix)
         return lines
+
+
+def _flags() -> Any:
+    return autograd.mode.state.flags
+
+
+_TRANSPOSED_HINT = (
+    " (the transpose). nn.Linear stores its weight as (in_features, out_features), like the textbook's Affine "
+    "layer; PyTorch's nn.Linear as (out_features, in_features). Load state[{key!r}].T, or convert a whole "
+    "PyTorch state dict with nn.utils.from_torch_state_dict(model, state_dict) (see docs/nn.md)"
+)
 
 
 def _join(prefix: str, name: str) -> str:

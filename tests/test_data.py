@@ -260,3 +260,25 @@ def test_train_test_split_rejects_bad_sizes(test_size):
 def test_train_test_split_rejects_mismatched_arrays():
     with pytest.raises(ValueError, match=r"share their first dimension.*\(4,\).*\(5,\)"):
         train_test_split(np.arange(4), np.arange(5))
+
+
+def test_collate_fn_makes_each_batch_from_the_samples():
+    ds = TensorDataset(np.arange(10.0).reshape(5, 2), np.arange(5))
+    seen = []
+
+    def pairs(samples):
+        seen.append(len(samples))
+        return [tuple(s[1] for s in samples)]  # returned as it is: no conversion to Tensors
+
+    batches = list(DataLoader(ds, batch_size=2, collate_fn=pairs))
+    assert seen == [2, 2, 1] and batches[0] == [(0, 1)] and batches[2] == [(4,)]
+    with pytest.raises(TypeError, match="collate_fn must be a function"):
+        DataLoader(ds, collate_fn="stack")
+
+
+@pytest.mark.parametrize("workers", [1, 4, -1])
+def test_worker_processes_are_refused_with_the_reason(workers):
+    with pytest.raises(ValueError, match=f"num_workers={workers} is not supported, only 0: batches are made in this "
+                                         "process"):
+        DataLoader(TensorDataset(np.zeros(3)), num_workers=workers)
+    assert DataLoader(TensorDataset(np.zeros(3)), num_workers=0).num_workers == 0

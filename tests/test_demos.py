@@ -6,6 +6,7 @@ The full training runs are not tests (their results are in docs/results.md).
 import dataclasses
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 
 import nn.datasets
+from autograd import Tensor, viz
 from demos import cifar10, common, mnist, moons, results, tanh_network
 from nn.datasets import cifar
 
@@ -142,9 +144,19 @@ def test_cifar10_without_data_says_how_to_get_it(tmp_path, capsys, monkeypatch):
 
 def test_tanh_network_prints_the_textbook_value(tmp_path, capsys):
     value = tanh_network.main(["--out", str(tmp_path)])
-    assert value == pytest.approx(9.887385002294863, abs=1e-12)
-    assert "9.88738500229486" in capsys.readouterr().out
+    assert value == tanh_network.TEXTBOOK_OUTPUT == 9.887385002294863  # exactly, as the textbook prints it
+    assert capsys.readouterr().out.splitlines()[0] == "9.887385002294863"
     assert (tmp_path / "graph.svg").exists() or (tmp_path / "graph.dot").exists()
+
+
+def test_tanh_network_differentiates_the_textbook_tanh_composed_from_exp():
+    x = Tensor(np.linspace(-3.0, 3.0, 13), requires_grad=True)
+    y = tanh_network.tanh(x)
+    np.testing.assert_allclose(y.data, np.tanh(x.data), rtol=1e-15, atol=1e-15)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 1.0 - np.tanh(x.data) ** 2, rtol=1e-13, atol=1e-15)
+    ops = set(re.findall(r"<B>(\w+)</B>", viz.to_dot(y)))
+    assert ops == {"Exp", "Neg", "Sub", "Add", "Div"}  # no Tanh rule: autograd differentiates the composite
 
 
 # ---------------------------------------------------------------------- the demos as programs: how they end
@@ -458,3 +470,36 @@ def test_results_end_with_one_line_on_a_bad_file(tmp_path, capsys):
     (runs / "mnist/default/metrics.json").write_text("{half")
     assert "JSONDecodeError" in exits(results.main, ["--runs", str(runs)], capsys)
     assert "no runs folder" in exits(results.main, ["--runs", str(tmp_path / "none")], capsys)
+
+
+@pytest.mark.parametrize("config", ["simple-cnn", "cnn"])
+def test_mnist_cnn_configs_train_and_draw_their_filters(fake_mnist, tmp_path, config, capsys):
+    out = tmp_path / config
+    small = ["--train-limit", "128", "--test-limit", "50"]
+    schedule = ["--iterations", "6", "--eval-every", "3"] if config == "simple-cnn" else ["--epochs", "1"]
+    metrics = run_mnist(fake_mnist, out, "--config", config, *small, *schedule)
+    assert (out / "filters.png").stat().st_size > 0 and (out / "curves.png").exists()
+    assert metrics["config"]["architecture"] == config
+    assert np.isfinite(metrics["history"]["train_loss"]).all()
+    if config == "simple-cnn":
+        resumed = run_mnist(fake_mnist, out, "--config", config, "--resume", *small, "--iterations", "9",
+                            "--eval-every", "3")
+        assert resumed["rounds_completed"] == 3
+    else:  # a one-cycle schedule is planned for the whole run: it cannot be lengthened afterwards
+        with pytest.raises(SystemExit):
+            run_mnist(fake_mnist, out, "--config", config, "--resume", *small, "--epochs", "2")
+        assert "one-cycle schedule of 1 steps, which cannot be extended" in capsys.readouterr().err
+
+
+def test_cnn_models_and_augmentation():
+    from demos import cnn
+
+    assert [name for name, _ in cnn.simple_convnet().named_children()] == [
+        "images", "conv1", "relu1", "pool1", "flatten", "affine1", "relu2", "affine2"]
+    assert cnn.simple_convnet().conv1.weight.shape == (30, 1, 5, 5)
+    x = np.zeros((3, 784), dtype=np.float32)
+    x[:, 14 * 28 + 14] = 1.0  # one bright pixel in the middle
+    shifted = cnn.shift_images(x, np.random.default_rng(0), 2)
+    assert shifted.shape == x.shape and np.all(shifted.sum(axis=1) == 1.0)  # moved, never cut off
+    rows, cols = np.divmod(shifted.argmax(axis=1), 28)
+    assert np.all(np.abs(rows - 14) <= 2) and np.all(np.abs(cols - 14) <= 2)

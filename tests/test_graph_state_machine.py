@@ -15,6 +15,10 @@ as in PyTorch). This guards topological order, accumulation on leaves and freein
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import settings
@@ -287,5 +291,24 @@ class GraphMachine(RuleBasedStateMachine):
                 assert_close(tensor.grad.data, ref.grad, ref.grad_bound, "leaf .grad")
 
 
-GraphMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=30)
+# Each example is a program of up to 30 steps, so this test runs 2/3 of the loaded profile's example count
+# (40 in `dev` and `ci`), and many more under `--hypothesis-profile=thorough` (read when the module is
+# collected, after the profile is loaded).
+GraphMachine.TestCase.settings = settings(max_examples=max(1, settings.default.max_examples * 2 // 3),
+                                          stateful_step_count=30)
 TestGraphMachine = GraphMachine.TestCase
+
+
+def test_the_example_count_follows_the_loaded_profile():
+    """40 examples in `dev`/`ci`; `--hypothesis-profile=thorough` (1000 examples a test) makes it 666."""
+    assert settings.default.max_examples != 60 or TestGraphMachine.settings.max_examples == 40
+    code = ("import importlib.util, sys\n"
+            "from autograd.testing import use_hypothesis_profiles\n"
+            "use_hypothesis_profiles('thorough')\n"
+            f"spec = importlib.util.spec_from_file_location('machine', {str(Path(__file__))!r})\n"
+            "module = importlib.util.module_from_spec(spec)\n"
+            "spec.loader.exec_module(module)\n"
+            "print(module.TestGraphMachine.settings.max_examples)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parent.parent)
+    assert result.stdout.strip() == "666"

@@ -285,3 +285,45 @@ def test_mlp_refuses_sizes_that_are_not_positive_integers(sizes, error, match):
 def test_mlp_accepts_numpy_integer_sizes():
     assert nn.MLP(np.array([4, 8, 3])).sizes == [4, 8, 3]
     assert nn.MLP((4, np.int32(8), 3)).fc1.out_features == 8
+
+
+# ---------------------------------------------------------------------- Embedding
+def test_embedding_looks_up_rows_and_accumulates_repeated_indices():
+    autograd.manual_seed(0)
+    embedding = nn.Embedding(5, 3)
+    indices = np.array([[1, 2, 1], [4, 1, 0]])
+    out = embedding(indices)
+    assert out.shape == (2, 3, 3)
+    assert np.array_equal(out.data[0, 0], embedding.weight.data[1])
+    out.sum().backward()
+    assert embedding.weight.grad.data[:, 0].tolist() == [1.0, 3.0, 1.0, 0.0, 1.0]  # index 1 used three times
+    assert gradcheck(lambda w: F.embedding(indices, w), (Tensor(np.random.default_rng(0).standard_normal((5, 3)),
+                                                                requires_grad=True),))
+
+
+def test_embedding_matches_pytorch_with_padding_idx():
+    torch = pytest.importorskip("torch")
+    ours = nn.Embedding(6, 4, padding_idx=2, dtype=np.float64)
+    theirs = torch.nn.Embedding(6, 4, padding_idx=2).double()
+    assert np.all(ours.weight.data[2] == 0)
+    theirs.weight.data[...] = torch.tensor(ours.weight.data)
+    indices = np.array([[0, 2, 5, 2], [5, 5, 1, 2]])
+    y, ty = ours(indices), theirs(torch.tensor(indices))
+    g = np.random.default_rng(0).standard_normal(y.shape)
+    y.backward(g)
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(y.data, ty.detach().numpy())
+    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-12)
+    assert np.all(ours.weight.grad.data[2] == 0)
+
+
+def test_embedding_errors_name_the_layer_the_dtype_and_the_range():
+    model = nn.Sequential(nn.Embedding(4, 2))
+    with pytest.raises(autograd.DtypeError, match=r"Embedding '0': indices must be integers, got dtype float64 "
+                                                  r"\(shape \(2,\)\)"):
+        model(np.array([1.0, 2.0]))
+    with pytest.raises(IndexError, match=r"Embedding '0': indices must lie in \[0, 3\] .* got \[4, 7\]"):
+        model(np.array([0, 4, 7]))
+    with pytest.raises(ValueError, match="padding_idx must be in"):
+        nn.Embedding(4, 2, padding_idx=4)
+    assert repr(nn.Embedding(4, 2, padding_idx=-1)).startswith("Embedding(4, 2, padding_idx=3)")

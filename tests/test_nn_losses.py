@@ -265,3 +265,36 @@ def test_bce_targets_at_the_bounds_and_soft_targets_are_accepted():
 def test_bce_refuses_a_nan_input():
     with pytest.raises(ValueError, match=r"input must hold probabilities in \[0, 1\], got NaN"):
         F.binary_cross_entropy(np.array([0.5, np.nan]), np.array([1.0, 0.0]))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("smoothing", [0.0, 0.1, 1.0])
+def test_label_smoothing_matches_pytorch(reduction, smoothing):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 4))
+    labels = rng.integers(0, 4, 6)
+    probabilities = rng.dirichlet(np.ones(4), 6)
+    for target in (labels, probabilities):
+        ours = Tensor(x, requires_grad=True)
+        theirs = torch.tensor(x, requires_grad=True)
+        loss = nn.CrossEntropyLoss(reduction, label_smoothing=smoothing)(ours, target)
+        their_loss = torch.nn.functional.cross_entropy(theirs, torch.tensor(target), reduction=reduction,
+                                                       label_smoothing=smoothing)
+        loss.sum().backward()
+        their_loss.sum().backward()
+        np.testing.assert_allclose(loss.data, their_loss.detach().numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_label_smoothing_is_the_loss_against_smoothed_one_hot_rows_and_is_checked():
+    x = Tensor(np.array([[2.0, 0.0, -1.0]]))
+    smoothed = np.array([[0.9 + 0.1 / 3, 0.1 / 3, 0.1 / 3]])
+    assert F.cross_entropy(x, np.array([0]), label_smoothing=0.1).item() == pytest.approx(
+        F.cross_entropy(x, smoothed).item())
+    assert F.cross_entropy(x[0], np.int64(0), label_smoothing=0.1).item() == pytest.approx(
+        F.cross_entropy(x, smoothed).item())
+    assert repr(nn.CrossEntropyLoss(label_smoothing=0.1)) == "CrossEntropyLoss(label_smoothing=0.1)"
+    for bad in (-0.1, 1.5, "0.1"):
+        with pytest.raises(ValueError, match="label_smoothing must be a number in"):
+            F.cross_entropy(x, np.array([0]), label_smoothing=bad)

@@ -340,3 +340,127 @@ def test_package_exports_and_lazy_submodules():
     code = "import sys, nn; assert 'nn.data' not in sys.modules; nn.data.DataLoader; assert 'nn.data' in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
     assert "data" in dir(nn) and "datasets" in dir(nn)
+
+
+# ---------------------------------------------------------------------- buffers
+class Counter(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(np.ones(2))
+        self.register_buffer("calls", np.zeros((), dtype=np.int64))
+        self.register_buffer("mean", np.zeros(2))
+        self.register_buffer("scratch", np.zeros(3), persistent=False)
+
+    def forward(self, x):
+        self.calls.data += 1
+        return x * self.scale
+
+
+def test_buffers_are_saved_and_loaded_but_not_trained():
+    model = nn.Sequential(Counter(), nn.Linear(2, 1))
+    assert [n for n, _ in model.named_parameters()] == ["0.scale", "1.weight", "1.bias"]
+    assert [n for n, _ in model.named_buffers()] == ["0.calls", "0.mean", "0.scratch"]
+    assert list(model.state_dict()) == ["0.scale", "0.calls", "0.mean", "1.weight", "1.bias"]  # persistent only
+    assert model[0].mean.name == "0.mean" and not model[0].mean.requires_grad
+    model(np.ones((1, 2)))
+    state = model.state_dict()
+    assert state["0.calls"] == 1
+    other = nn.Sequential(Counter(), nn.Linear(2, 1))
+    other.load_state_dict(state)
+    assert int(other[0].calls.data) == 1
+    with pytest.raises(RuntimeError, match="missing keys.*0.mean"):
+        other.load_state_dict({k: v for k, v in state.items() if k != "0.mean"})
+
+
+def test_assigning_a_tensor_to_a_buffer_name_replaces_the_buffer():
+    counter = Counter()
+    counter.mean = autograd.tensor([1.0, 2.0])
+    assert counter.state_dict()["mean"].tolist() == [1.0, 2.0]
+    counter.scratch = None
+    assert "scratch" not in dict(counter.named_buffers())
+    with pytest.raises(TypeError, match="cannot assign ndarray to buffer 'mean'"):
+        counter.mean = np.zeros(2)
+    with pytest.raises(KeyError, match="attribute 'scale' already exists"):
+        counter.register_buffer("scale", np.zeros(2))
+    with pytest.raises(TypeError, match="parameters go through register_parameter"):
+        counter.register_buffer("other", nn.Parameter(np.zeros(2)))
+
+
+def test_to_converts_floating_buffers_and_accepts_the_cpu():
+    counter = Counter()
+    assert counter.to("cpu") is counter and counter.to(device="cpu") is counter
+    counter.to("cpu", np.float32)
+    assert counter.scale.dtype == counter.mean.dtype == np.float32 and counter.calls.dtype == np.int64
+    counter.double()
+    assert counter.mean.dtype == np.float64
+    counter.to(dtype="float32")
+    assert counter.scale.dtype == np.float32
+    for device in ("cuda", "cuda:0", "mps"):
+        with pytest.raises(ValueError, match=f"device '{device}' is not available.*'cpu' is the only device"):
+            counter.to(device)
+    with pytest.raises(TypeError, match="parameters must stay floating"):
+        counter.to(np.int32)
+
+
+def test_to_accepts_torch_dtypes_and_devices():
+    torch = pytest.importorskip("torch")
+    counter = Counter()
+    counter.to(torch.device("cpu"), torch.float64)
+    assert counter.scale.dtype == np.float64
+    with pytest.raises(ValueError, match="not available"):
+        counter.to(torch.device("meta"))
+
+
+# ---------------------------------------------------------------------- hooks
+def test_forward_hooks_see_inputs_and_outputs_and_can_be_removed():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    seen = []
+    handle = model[1].register_forward_hook(lambda module, args, output: seen.append((module, output.shape)))
+    pre = model[0].register_forward_pre_hook(lambda module, args: seen.append(("pre", args[0].shape)))
+    model(np.ones((5, 3), dtype=np.float32))
+    assert seen == [("pre", (5, 3)), (model[1], (5, 4))]
+    handle.remove()
+    handle.remove()  # twice is fine
+    pre.remove()
+    model(np.ones((5, 3), dtype=np.float32))
+    assert len(seen) == 2
+
+
+def test_hooks_can_replace_inputs_and_outputs():
+    layer = nn.Identity()
+    with layer.register_forward_pre_hook(lambda module, args: args[0] * 2):
+        with layer.register_forward_hook(lambda module, args, output: output + 1):
+            assert layer(autograd.tensor(3.0)).item() == 7.0
+    assert layer(autograd.tensor(3.0)).item() == 3.0  # the context managers removed both
+
+
+def test_activation_statistics_with_hooks():
+    """The use case: record each layer's activations during one forward pass, for histograms."""
+    autograd.manual_seed(0)
+    model = nn.MLP([8, 16, 16, 2])
+    activations = {}
+    handles = [module.register_forward_hook(
+        lambda module, args, output, name=name: activations.__setitem__(name, output.data.copy()))
+        for name, module in model.named_children() if name.startswith("act")]
+    model(np.random.default_rng(0).standard_normal((32, 8)))
+    for handle in handles:
+        handle.remove()
+    assert sorted(activations) == ["act1", "act2"] and all((a >= 0).all() for a in activations.values())
+
+
+# ---------------------------------------------------------------------- PyTorch state dicts
+def test_a_transposed_linear_weight_gets_a_hint_how_to_convert():
+    model = nn.MLP([4, 3])
+    with pytest.raises(RuntimeError, match=r"size mismatch for fc1.weight: the state has shape \(3, 4\), the model "
+                                           r"has \(4, 3\) \(the transpose\)\. nn.Linear stores its weight as "
+                                           r"\(in_features, out_features\).*nn.utils.from_torch_state_dict"):
+        model.load_state_dict({"fc1.weight": np.zeros((3, 4)), "fc1.bias": np.zeros(3)})
+
+
+def test_a_pytorch_state_dict_loads_after_conversion():
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Flatten(), torch.nn.Linear(8, 3)).double()
+    ours = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(8, 3)).double()
+    ours.load_state_dict(nn.utils.from_torch_state_dict(ours, theirs.state_dict()))
+    x = np.random.default_rng(0).standard_normal((2, 1, 4, 4))
+    np.testing.assert_allclose(ours(x).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12)

@@ -84,6 +84,8 @@ def sigmoid_reference(x):
 
 test_sigmoid = backprop_test(ag.sigmoid, sigmoid_reference, second_order=True, max_examples=SECOND_ORDER_EXAMPLES)
 test_sigmoid_wide_range = backprop_test(ag.sigmoid, sigmoid_reference, min_value=-30.0, max_value=30.0)
+test_softplus = backprop_test(lambda x: x.softplus(), lambda x: np.log1p(np.exp(x)), second_order=True,
+                              max_examples=SECOND_ORDER_EXAMPLES)
 test_relu = backprop_test(ag.relu, lambda x: np.maximum(x, 0.0), avoid=(0.0,))
 test_leaky_relu = backprop_test(
     lambda x, slope: ag.leaky_relu(x, slope), lambda x, slope: np.where(x > 0, x, slope * x),

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from autograd import Tensor
 from autograd.testing import strategies as ags
+from autograd.testing import use_hypothesis_profiles
 
 
 @given(ags.shapes())
@@ -121,11 +122,17 @@ def test_tensor_tuples_for_matmul_and_reductions(ab, x_axis, y_axis):
     assert isinstance(single, int) and -y.ndim <= single < y.ndim
 
 
-def test_pytest_plugin_registers_deterministic_profiles():
+def test_our_profiles_are_loaded_for_our_tests_and_are_deterministic():
     from hypothesis import settings as hypothesis_settings
 
+    assert hypothesis_settings.default.derandomize  # tests/conftest.py called use_hypothesis_profiles()
     for name in ("dev", "ci"):
         profile = hypothesis_settings.get_profile(name)
-        assert profile.derandomize and profile.deadline is None
+        assert profile.derandomize and profile.deadline is None and profile.max_examples == 60
     assert not hypothesis_settings.get_profile("thorough").derandomize
     assert hypothesis_settings.get_profile("thorough").max_examples == 1000
+
+
+def test_use_hypothesis_profiles_rejects_unknown_names():
+    with pytest.raises(ValueError, match="unknown profile 'fast'; choose one of dev, ci, thorough"):
+        use_hypothesis_profiles("fast")

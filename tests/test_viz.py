@@ -6,7 +6,6 @@ import gc
 import html
 import re
 import shutil
-import sys
 import threading
 import weakref
 import xml.etree.ElementTree as ET
@@ -114,20 +113,55 @@ def test_apple_graph_reads_like_the_textbook_with_gradients():
     assert "gradient, mean |grad|" in dot  # the legend
 
 
-def test_apple_graph_without_record_shows_structure_and_what_the_roots_and_leaves_know():
+def test_apple_graph_without_record_shows_structure_constants_and_how_to_record():
+    """The README's example drawn after the fact: what the graph knows, and the line that shows the rest."""
     price = Tensor(100.0, requires_grad=True, name="price")
-    total = price * 2 * 1.1  # constants 2 and 1.1 are not drawn: the graph keeps no reference to them
+    total = price * 2 * 1.1
     total.backward()
     dot = viz.to_dot(total, show_data=True, show_grad=True)
-    assert len(nodes(dot)) == 5  # price, Mul, intermediate, Mul, total
+    assert len(nodes(dot)) == 7  # price, Mul, intermediate, Mul, total, and the constants 2 and 1.1
     assert "grad 2.2<" in nodes(dot)[label_of(dot, "price")][0]
     assert nodes(dot)["n0"][0] == "220"  # its gradient is not kept (no retain_grad), so none is claimed
+    intermediate = nodes(dot)["n2"][0]
+    assert "value not recorded" in intermediate and "grad" not in intermediate  # unknown, so not claimed
+    constants = [ident for ident, (label, _) in nodes(dot).items() if label.startswith(
+        '<FONT POINT-SIZE="9" COLOR="#555555">constant</FONT>')]
+    assert len(constants) == 2 and all("dashed" in nodes(dot)[c][1] for c in constants)
+    assert {target for source, target, _ in arrows(dot) if source in constants} == {"n1", "n3"}  # both Muls
+    caption = html.unescape(dot).replace("<BR/>", " ")
+    assert "run the forward pass inside `with viz.record():` to show them" in caption
+    assert "not recorded" not in viz.to_dot(total)  # values not asked for: nothing to excuse
     again = price * 3
     again.retain_grad()
     again.backward()
     assert "grad 1<" in viz.to_dot(again, show_grad=True)
-    intermediate = nodes(dot)["n2"][0]
-    assert "scalar" in intermediate and "grad" not in intermediate  # unknown, so not claimed
+
+
+def test_recorded_graphs_need_no_note_and_show_numbers_plainly():
+    price = Tensor(100.0, requires_grad=True, name="price")
+    with viz.record():
+        total = price * 2 * 1.1
+    total.backward()
+    dot = viz.to_dot(total, show_data=True, show_grad=True)
+    assert "not recorded" not in dot and "constant" not in dot
+    assert {nodes(dot)["n1"][0], nodes(dot)["n3"][0]} == {"<B>Mul</B><BR/>× 1.1", "<B>Mul</B><BR/>× 2"}
+
+
+def test_a_model_drawn_after_the_fact_has_an_input_node_and_no_settings_as_constants():
+    import nn
+
+    ag.manual_seed(0)
+    model = nn.MLP([4, 3, 2])
+    loss = nn.CrossEntropyLoss()(model(Tensor(np.ones((5, 4), dtype=np.float32))), np.zeros(5, dtype=np.int64))
+    dot = viz.to_dot(loss, group_modules=True)
+    constants = {ident for ident, (label, _) in nodes(dot).items() if ">constant<" in label}
+    first_layer = [target for source, target, _ in arrows(dot) if source in constants
+                   and "Linear" in nodes(dot)[target][0]]
+    assert len(first_layer) == 1  # the input batch, into fc1
+    assert len(constants) == 2  # the input and the loss's labels; no boxes for reduction=, axis=, a missing bias
+    clusters = clusters_of(dot)
+    input_box = next(source for source, target, _ in arrows(dot) if target == first_layer[0] and source in constants)
+    assert clusters.get(input_box, ()) == ()  # the input stays outside the modules
 
 
 # ------------------------------------------------------------------------------------------ counts
@@ -140,14 +174,14 @@ def test_node_and_edge_counts_of_known_graphs():
     y = Tensor(4.0, requires_grad=True)
     z = (x + y) ** 2
     dot = viz.to_dot(z)
-    assert (len(nodes(dot)), len(arrows(dot))) == (6, 5)
+    assert (len(nodes(dot)), len(arrows(dot))) == (7, 6)  # the exponent, not recorded, is a constant box
     assert "PowConstant" in dot and "Add" in dot
 
-    # a branch: x feeds two Muls, each input arrow drawn once
+    # a branch: x feeds two Muls, each input arrow drawn once; the 3 and the 5 are constant boxes
     x = Tensor(2.0, requires_grad=True)
     z = x * 3 + x * 5
     dot = viz.to_dot(z)
-    assert (len(nodes(dot)), len(arrows(dot))) == (7, 7)
+    assert (len(nodes(dot)), len(arrows(dot))) == (9, 9)
     with viz.record():  # recorded: a number argument shows in its op, a constant tensor gets a box
         z = x**3 + x * Tensor(5.0, name="five")
     dot = viz.to_dot(z, show_data=True)
@@ -171,7 +205,7 @@ def test_several_roots_share_one_picture():
     a = x * 2
     b = (x * 3).sum()
     dot = viz.to_dot(a, b, a)  # a root given twice is drawn once
-    assert len(nodes(dot)) == 1 + 2 + 4  # x; a and its Mul; b, Sum, the second Mul and its result
+    assert len(nodes(dot)) == 1 + 3 + 5  # x; a, its Mul, the 2; b, Sum, the second Mul, the 3, its result
     assert dot.count('peripheries="2"') == 2  # both roots look like outputs
     assert sum(1 for _, (label, _) in nodes(dot).items() if "<B>x</B>" in label) == 1
 
@@ -201,9 +235,10 @@ def test_every_tensor_appears_once_and_every_input_is_an_arrow(program):
             result, inputs = a.sum(axis=0, keepdims=False) * np.ones(3), inputs + 2
         tensors.append(result)
     ops = sum(2 if op == "sum" else 1 for op, _, _ in program)
+    constants = sum(op == "sum" for op, _, _ in program)  # np.ones(3), not recorded: one box per use
     dot = viz.to_dot(*tensors, max_nodes=None)
-    assert len(nodes(dot)) == len(leaves) + 2 * ops
-    assert len(arrows(dot)) == inputs + ops  # one arrow per input of each op, one to each result
+    assert len(nodes(dot)) == len(leaves) + 2 * ops + constants
+    assert len(arrows(dot)) == inputs + ops + constants  # one arrow per input of each op, one to each result
     assert viz.to_dot(*tensors, max_nodes=None) == dot
 
 
@@ -385,9 +420,9 @@ def test_max_nodes_cuts_a_100000_op_chain_with_a_marker():
         y = y * 1.0001
     dot = viz.to_dot(y, max_nodes=10)
     assert len(nodes(dot)) == 10
-    assert "… 199,991 more nodes" in dot  # 100,000 Muls, their results and x, less the 10 drawn
+    assert "… 299,991 more nodes" in dot  # 100,000 Muls, their results, their constants and x, less the 10 drawn
     marker_arrows = [a for a in arrows(dot) if a[0] == "more"]
-    assert len(marker_arrows) == 1  # into the last drawn node, whose input was cut
+    assert len(marker_arrows) == 2  # into the last two drawn ops, whose inputs were cut
     assert "<B>x</B>" not in dot  # the leaf is far from the output
     # the default limit applies too
     assert len(nodes(viz.to_dot(y))) == render.DEFAULT_MAX_NODES
@@ -395,8 +430,8 @@ def test_max_nodes_cuts_a_100000_op_chain_with_a_marker():
 
 def test_max_nodes_larger_than_the_graph_draws_everything():
     x = Tensor(1.0, requires_grad=True)
-    dot = viz.to_dot(x * 2, max_nodes=3)
-    assert len(nodes(dot)) == 3 and "more" not in dot
+    dot = viz.to_dot(x * 2, max_nodes=4)
+    assert len(nodes(dot)) == 4 and "more" not in dot  # x, Mul, the result and the constant 2
 
 
 # ------------------------------------------------------------------------------------------ modules
@@ -529,63 +564,3 @@ def test_record_under_no_grad_records_nothing():
     with viz.record(), ag.no_grad():
         y = x * 2
     assert y.grad_fn is None
-
-
-# ------------------------------------------------------------------------------------------ rendering
-def test_to_dot_needs_no_graphviz_package_and_draw_graph_says_what_is_missing(monkeypatch):
-    x = Tensor(1.0, requires_grad=True)
-    monkeypatch.setitem(sys.modules, "graphviz", None)  # makes `import graphviz` fail
-    assert viz.to_dot(x * 2).startswith("digraph {")
-    with pytest.raises(viz.GraphvizNotFoundError, match="pip install graphviz"):
-        viz.draw_graph(x * 2)
-
-
-def test_draw_graph_returns_a_digraph_with_the_same_source():
-    graphviz = pytest.importorskip("graphviz", reason="the optional graphviz package is not installed")
-    total, subtotal, leaves = apple_graph()
-    graph = viz.draw_graph(total, show_data=True, show_grad=True, group_modules=True, rankdir="TB")
-    assert isinstance(graph, graphviz.Digraph)
-    assert graph.source == viz.to_dot(total, show_data=True, show_grad=True, group_modules=True, rankdir="TB")
-
-
-def test_save_graph_writes_dot_and_rejects_unknown_suffixes(tmp_path):
-    total, subtotal, leaves = apple_graph()
-    path = viz.save_graph(total, path=tmp_path / "apple.dot", show_data=True)
-    assert path.read_text(encoding="utf-8") == viz.to_dot(total, show_data=True)
-    with pytest.raises(ValueError, match=r"unsupported file type '\.jpeg'.*\.svg, \.png, \.pdf, \.dot"):
-        viz.save_graph(total, path=tmp_path / "apple.jpeg")
-
-
-def test_save_graph_without_dot_says_how_to_install_it_and_keeps_the_dot_file(tmp_path, monkeypatch):
-    total, subtotal, leaves = apple_graph()
-    monkeypatch.setattr(render.shutil, "which", lambda name: None)
-    with pytest.raises(viz.GraphvizNotFoundError) as error:
-        viz.save_graph(total, path=tmp_path / "apple.png")
-    message = str(error.value)
-    assert "apt-get install graphviz" in message and "brew install graphviz" in message and "conda" in message
-    assert "apple.dot" in message
-    assert (tmp_path / "apple.dot").read_text(encoding="utf-8") == viz.to_dot(total)
-
-
-@NEEDS_DOT
-def test_real_render_through_dot(tmp_path):
-    total, subtotal, leaves = apple_graph()
-    svg = viz.save_graph(total, path=tmp_path / "apple.svg", show_data=True, show_grad=True, title="apples")
-    root = ET.parse(svg).getroot()
-    texts = [e.text for e in root.iter() if e.text]
-    assert "price" in texts and "grad 2.2" in texts and "220" in texts
-    png = viz.save_graph(total, path=tmp_path / "apple.png", dpi=72)
-    assert png.read_bytes().startswith(b"\x89PNG")
-    pdf = viz.save_graph(total, path=tmp_path / "apple.pdf")
-    assert pdf.read_bytes().startswith(b"%PDF")
-
-
-def test_graph_tour_demo_draws_every_picture(tmp_path):
-    from demos import graph_tour
-
-    written = graph_tour.main(["--out", str(tmp_path), "--format", "dot"])
-    assert sorted(p.name for p in written) == sorted(f"{name}.dot" for name in graph_tour.PICTURES)
-    apple = (tmp_path / "apple.dot").read_text(encoding="utf-8")
-    assert "<B>subtotal</B><BR/>200" in apple and "grad 2.2" in apple
-    vanishing = (tmp_path / "vanishing_gradients.dot").read_text(encoding="utf-8")
-    assert vanishing.count("vanishing</B>") >= 3  # the sigmoid net's first layers

@@ -61,8 +61,7 @@ class Div(Primitive):
 
     def forward(self, a, b):
         self.save_for_backward(b, a if self.needs_input_grad[1] else None)
-        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is +-inf or nan, as in PyTorch
-            return a / b
+        return a / b  # x / 0 is +-inf or nan, as in PyTorch (and, as there, without a warning)
 
     def backward(self, gz):
         b, a = self.saved_tensors
@@ -77,8 +76,7 @@ class PowConstant(Primitive):
     def forward(self, a, c):
         self.c = c
         self.save_for_backward(a)
-        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan
-            return a ** c
+        return a ** c  # 0 ** -1 = inf, (-1) ** 0.5 = nan
 
     def backward(self, gz):
         (a,) = self.saved_tensors
@@ -100,8 +98,7 @@ class Pow(Primitive):
     """
 
     def forward(self, a, b):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.power(a, b)
+        z = np.power(a, b)
         needs_a, needs_b = self.needs_input_grad
         self.save_for_backward(a, b, z if needs_b else None)
         return z

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd.creation import default_generator
 from autograd.function import Primitive, either
 
 
@@ -31,8 +32,7 @@ class Log(Primitive):
 
     def forward(self, x):
         self.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):  # ln 0 = -inf, ln -1 = nan, as in PyTorch
-            return np.log(x)
+        return np.log(x)  # ln 0 = -inf, ln -1 = nan, as in PyTorch
 
     def backward(self, gy):
         (x,) = self.saved_tensors
@@ -43,8 +43,7 @@ class Sqrt(Primitive):
     """y = sqrt(x).  dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)."""
 
     def forward(self, x):
-        with np.errstate(invalid="ignore"):  # sqrt(-1) = nan, as in PyTorch
-            y = np.sqrt(x)
+        y = np.sqrt(x)  # sqrt(-1) = nan, as in PyTorch
         self.save_for_backward(y)
         return y
 
@@ -81,16 +80,13 @@ class Tanh(Primitive):
 class Sigmoid(Primitive):
     """y = 1 / (1 + e**-x).  dy/dx = y (1 - y).
 
-    Fused for stability: e**-|x| never overflows, so +-1000 gives exactly 1 and 0 without warnings,
-    and small values keep full relative precision (no 1 - tanh cancellation).
+    Stable as written: for very negative x, e**-x overflows to inf and y is exactly 0 (its limit); for
+    moderately negative x, 1 / (1 + big) keeps full relative precision (no 1 - tanh cancellation). The
+    overflow raises no warning (forward runs with NumPy's floating-point warnings off, see Function).
     """
 
     def forward(self, x):
-        e = np.exp(-np.abs(x))
-        r = 1.0 / (1.0 + e)
-        y = np.where(x >= 0, r, e * r)
-        if y.dtype != x.dtype:
-            y = y.astype(x.dtype)
+        y = 1.0 / (1.0 + np.exp(-x))
         self.save_for_backward(y)
         return y
 
@@ -99,12 +95,26 @@ class Sigmoid(Primitive):
         return gy * (y * (1.0 - y))
 
 
+class Softplus(Primitive):
+    """y = log(1 + e**x), a smooth relu.  dy/dx = e**x / (1 + e**x) = sigmoid(x) = 1 - e**-y.
+
+    Forward is logaddexp(0, x), which never overflows; backward reads y, which forward returns anyway.
+    """
+
+    def forward(self, x):
+        y = np.logaddexp(0.0, x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        (y,) = self.saved_tensors
+        return gy * (1.0 - exp_of(-y))
+
+
 class ReLU(Primitive):
     """y = max(x, 0).  dy/dx = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch).
 
-    Backward multiplies by the boolean mask, which NumPy does several times faster than a masked
-    select (`where`); the one difference is that a NaN or infinite gradient arriving at a switched-off
-    unit stays NaN there instead of becoming 0.
+    Backward selects (a switched-off unit gets exactly 0, even from an infinite upstream gradient).
     """
 
     def forward(self, x):
@@ -114,7 +124,7 @@ class ReLU(Primitive):
 
     def backward(self, gy):
         (mask,) = self.saved_tensors
-        return gy * mask
+        return where_of(mask, gy, 0.0)
 
 
 class LeakyReLU(Primitive):
@@ -156,7 +166,13 @@ class Maximum(Primitive):
 
     def backward(self, gz):
         (share,) = self.saved_tensors
-        return gz * share, gz * (1.0 - share)
+        return _shares(gz, share)
+
+
+def _shares(gz, share):
+    """gz split by `share` (1, 1/2 or 0 for the first operand); a losing side gets exactly 0, as in PyTorch."""
+    other = 1.0 - share
+    return where_of(share == 0, 0.0, gz * share), where_of(other == 0, 0.0, gz * other)
 
 
 class Minimum(Primitive):
@@ -168,7 +184,7 @@ class Minimum(Primitive):
 
     def backward(self, gz):
         (share,) = self.saved_tensors
-        return gz * share, gz * (1.0 - share)
+        return _shares(gz, share)
 
 
 def _share_of_first(wins, ties, dtype):
@@ -188,6 +204,35 @@ class Where(Primitive):
         ga = where_of(cond, gz, 0.0) if self.needs_input_grad[1] else None
         gb = where_of(cond, 0.0, gz) if self.needs_input_grad[2] else None
         return None, ga, gb
+
+
+class Dropout(Primitive):
+    """y = x * mask / (1 - p), each mask element 1 with probability 1 - p.  dy/dx = mask / (1 - p).
+
+    The mask is drawn in forward, from `generator` or else the global one (`autograd.manual_seed`) as it
+    is at that moment, so every call (and every replay of a compiled step) gets fresh random numbers.
+    """
+
+    def forward(self, x, p, generator):
+        rng = generator if generator is not None else default_generator()
+        keep = rng.random(x.shape, dtype=np.float32) >= p  # float32 draws: half the cost of float64
+        scale = keep.astype(x.dtype) * np.asarray(1.0 / (1.0 - p), dtype=x.dtype)
+        self.save_for_backward(scale)
+        return x * scale
+
+    def backward(self, gy):
+        (scale,) = self.saved_tensors
+        return gy * scale
+
+
+class Compare(Primitive):
+    """z = a < b (or <=, >, >=, ==, != : the NumPy comparison `ufunc`).  Booleans: no gradient flows."""
+
+    def forward(self, a, b, ufunc):
+        return ufunc(a, b)
+
+    def backward(self, gz):
+        return None, None
 
 
 class Cast(Primitive):

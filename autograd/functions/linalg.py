@@ -3,10 +3,13 @@ the affine map x @ W + b fused into one primitive."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from autograd.errors import ShapeError
 from autograd.function import Primitive
+from autograd.functions.reduction import sum_over
 
 
 class MatMul(Primitive):
@@ -72,8 +75,9 @@ class Linear(Primitive):
         x, w = self.saved_tensors
         fan_in, fan_out = self.weight_shape
         gx = g @ w.T if w is not None else None
-        gw = x.reshape(-1, fan_in).T @ g.reshape(-1, fan_out) if x is not None else None
+        rows = math.prod(g.shape[:-1])  # the batch axes, flattened into one
+        gw = x.reshape(rows, fan_in).T @ g.reshape(rows, fan_out) if x is not None else None
         gb = None
         if self.needs_input_grad[2]:
-            gb = g.sum(axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g
+            gb = sum_over(g, tuple(range(g.ndim - 1))) if g.ndim > 1 else g
         return gx, gw, gb

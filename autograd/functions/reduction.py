@@ -57,6 +57,14 @@ class Sum(Primitive):
         return broadcast_of(gy.reshape(self.kept), self.input_shape)
 
 
+def sum_over(x, axes: tuple[int, ...], keepdims: bool = False):
+    """For backward code: the sum over `axes`, as `np.add.reduce` on arrays (no Python wrapper, unlike
+    np.sum) and as the differentiable Sum on Tensors."""
+    if isinstance(x, np.ndarray):
+        return np.add.reduce(x, axis=axes, keepdims=keepdims)
+    return Sum.apply(x, axes, keepdims)
+
+
 class Max(Primitive):
     """y = max of x over `axes`.  dy/dx = 1/k at the k positions that attain the max, 0 elsewhere.
 
@@ -84,6 +92,16 @@ class Min(Max):
     reduce = np.minimum.reduce
 
 
+class ArgReduce(Primitive):
+    """i = argmax (or argmin: `reduce`) of x along `axis`.  Integers: no gradient flows."""
+
+    def forward(self, x, reduce, axis, keepdims):
+        return np.asarray(reduce(x, axis=axis, keepdims=keepdims))
+
+    def backward(self, gi):
+        return None
+
+
 class LogSumExp(Primitive):
     """y = log(sum(exp(x))) over `axes`.  dy/dx = exp(x - y) = softmax(x).
 
@@ -92,10 +110,9 @@ class LogSumExp(Primitive):
     """
 
     def forward(self, x, axes, keepdims):
-        m = np.maximum.reduce(x, axis=axes, keepdims=True)
+        m = np.maximum.reduce(x, axis=axes, keepdims=True, initial=-np.inf)  # -inf over an empty axis
         m = np.where(np.isfinite(m), m, 0)  # rows of all -inf (or inf) must not make inf - inf = nan
-        with np.errstate(divide="ignore"):  # log(0) = -inf is the right answer for an all -inf row
-            y_kept = np.log(np.add.reduce(np.exp(x - m), axis=axes, keepdims=True)) + m
+        y_kept = np.log(np.add.reduce(np.exp(x - m), axis=axes, keepdims=True)) + m  # log(0) = -inf: right
         self.kept = kept_shape(x.shape, axes)
         y = y_kept if keepdims else y_kept.reshape([s for i, s in enumerate(x.shape) if i not in axes])
         self.save_for_backward(x, y)

@@ -62,8 +62,9 @@ def sum_to(grad, shape: tuple[int, ...]):
     if lead < 0 or any(s != 1 and s != g for s, g in zip(shape, grad.shape[lead:], strict=True)):
         raise ShapeError(f"sum_to: a gradient of shape {grad.shape} cannot be reduced to shape {shape}")
     axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1)
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
+    if axes:  # ufunc.reduce on arrays: np.sum's Python wrapper costs as much as a small sum
+        grad = np.add.reduce(grad, axis=axes, keepdims=True) if isinstance(grad, np.ndarray) else \
+            grad.sum(axis=axes, keepdims=True)
     return grad.reshape(shape) if grad.shape != shape else grad
 
 

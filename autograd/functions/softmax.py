@@ -82,7 +82,7 @@ class SoftmaxCrossEntropy(Primitive):
             onehot[rows, labels] = 1
             grad = Softmax.apply(z, 1) - onehot
         if self.reduction == "mean":
-            scale = g * (1.0 / n) if not isinstance(g, np.ndarray) else g / p.dtype.type(n)
+            scale = g / float(n) if not isinstance(g, np.ndarray) else g / p.dtype.type(n)
         elif self.reduction == "sum":
             scale = g
         else:

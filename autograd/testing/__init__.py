@@ -7,9 +7,10 @@
 * `gradcheck_property(f, *strategies)` and `backprop_test(func, reference)`: the same as hypothesis
   property tests, in one line.
 * `autograd.testing.strategies`: hypothesis strategies for tensors, shapes and axes.
+* `use_hypothesis_profiles()`: opt in to our deterministic hypothesis profiles (call it in conftest.py).
 
-The property helpers and the strategies need hypothesis (a dev dependency); the assertions do not, and
-importing this package never requires it (the pytest plugin lives here too).
+The property helpers, the strategies and the profiles need hypothesis (`pip install "scratchgrad[testing]"`;
+without it they say so when used); the assertions do not, and importing this package never requires it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 from autograd.testing.checks import assert_grads_close, check_backprop
+from autograd.testing.profiles import use_hypothesis_profiles
 
-__all__ = ["assert_grads_close", "backprop_test", "check_backprop", "gradcheck_property"]
+__all__ = ["assert_grads_close", "backprop_test", "check_backprop", "gradcheck_property", "use_hypothesis_profiles"]
 
 
 def __getattr__(name: str) -> Any:

@@ -4,7 +4,7 @@
     test_exp = backprop_test(autograd.exp, np.exp)                     # ... plus forward vs NumPy and hygiene
 
 Each call returns a test function that pytest collects under the name it is assigned to. The examples
-come from the active hypothesis profile (derandomized by our pytest plugin, so failures reproduce);
+come from the active hypothesis profile (derandomized by `use_hypothesis_profiles()`, so failures reproduce);
 `max_examples` overrides the count for one test.
 """
 
@@ -15,11 +15,15 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from autograd.testing import strategies as ags
 from autograd.testing.checks import assert_grads_close, check_backprop
+from autograd.testing.requirements import require_hypothesis
+
+with require_hypothesis("autograd.testing.gradcheck_property and backprop_test"):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+from autograd.testing import strategies as ags  # noqa: E402  (after the check, which names what needs it)
 
 __all__ = ["backprop_test", "gradcheck_property"]
 

@@ -22,10 +22,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from autograd.tensor import Tensor
+from autograd.testing.requirements import require_hypothesis
+
+with require_hypothesis("autograd.testing.strategies"):
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
 
 __all__ = [
     "DEFAULT_MAX_VALUE", "DEFAULT_MIN_VALUE", "arrays", "axes", "broadcastable_shapes", "broadcastable_tensors",

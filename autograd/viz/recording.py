@@ -33,6 +33,14 @@ from autograd.tensor import Tensor
 
 _MAX_ARGUMENT_CHARS = 40  # an argument longer than this is shortened in the op's label
 
+# Positional parameters of `forward` that take settings, not data (`Sum.forward(x, axes, keepdims)`): a
+# recorded op shows them in its label (`axes=(0,)`). Any other non-tensor argument is data: a number is
+# shown the textbook way (`× 2`), and None is an absent input (Linear's `b` without a bias), not shown.
+# Without record(), structure.py draws an input that needs no gradient as a constant unless its
+# parameter is a setting (or Linear's `b`, usually an absent bias rather than a constant).
+SETTING_PARAMETERS = frozenset({"axes", "axis", "keepdims", "shape", "repeats", "index", "reduction", "dtype",
+                                "slope", "lo", "hi"})
+
 
 @dataclass(slots=True)
 class NodeRecord:
@@ -96,7 +104,7 @@ def _keep_grad(grads: list[np.ndarray | None], index: int, grad: Any) -> None:
 
 
 @functools.cache
-def _forward_parameter_names(cls: type) -> tuple[tuple[str, ...], bool]:
+def forward_parameter_names(cls: type) -> tuple[tuple[str, ...], bool]:
     """Names of `cls.forward`'s positional parameters (without self), and whether it takes *args."""
     try:
         parameters = list(inspect.signature(cls.forward).parameters.values())[1:]
@@ -108,12 +116,14 @@ def _forward_parameter_names(cls: type) -> tuple[tuple[str, ...], bool]:
 
 
 def _describe_arguments(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    names, variadic = _forward_parameter_names(cls)
+    names, variadic = forward_parameter_names(cls)
     described = []
     for i, value in enumerate(args):
         if isinstance(value, Tensor):
             continue
         name = names[i] if i < len(names) and not variadic else f"arg{i}"
+        if value is None and name not in SETTING_PARAMETERS:
+            continue  # an absent input, like a Linear layer's missing bias: no arrow, nothing to label
         described.append((name, _short_text(value)))
     for name, value in kwargs.items():
         if not isinstance(value, Tensor):
@@ -122,6 +132,8 @@ def _describe_arguments(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]
 
 
 def _short_text(value: Any) -> str:
+    if isinstance(value, np.ndarray) and value.ndim == 0:  # a number the op converted: `x * 2` shows "2"
+        return _short_text(value.item())
     if isinstance(value, np.ndarray):
         return f"array{value.shape}" if value.size > 4 else np.array2string(value, separator=", ")
     if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):

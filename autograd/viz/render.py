@@ -7,6 +7,8 @@ program. `draw_graph` wraps the same text in a `graphviz.Digraph` (for Jupyter a
 
 from __future__ import annotations
 
+import functools
+import html
 import inspect
 import shutil
 import subprocess
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autograd.tensor import Tensor
-from autograd.viz import style
+from autograd.viz import caption, style
 from autograd.viz.structure import OpBox, Picture, TensorBox, collect
 
 if TYPE_CHECKING:  # an optional dependency: imported only when draw_graph is called
@@ -32,7 +34,16 @@ INSTALL_HINT = (
 
 
 class GraphvizNotFoundError(RuntimeError):
-    """The Graphviz `dot` program (or the `graphviz` Python package) is needed but not installed."""
+    """The Graphviz `dot` program (or the `graphviz` Python package) is needed but not installed.
+
+    Raised by `save_graph` after it wrote the DOT text to `dot_path` (the path asked for, with the suffix
+    .dot), so a program can carry on with that file; the message, one line, says how to install Graphviz.
+    `dot_path` is None when the error comes from `draw_graph`, which writes no file.
+    """
+
+    def __init__(self, message: str, dot_path: Path | None = None) -> None:
+        super().__init__(message)
+        self.dot_path = dot_path
 
 
 def to_dot(
@@ -74,10 +85,11 @@ def draw_graph(*roots: Tensor, **options: Any) -> graphviz.Digraph:
     """The picture as a `graphviz.Digraph`: shown inline in Jupyter; `.render()`/`.pipe()` make files.
 
     Takes the same options as `to_dot`. Needs the `graphviz` Python package (`pip install graphviz`) and,
-    to render, the Graphviz programs.
+    to render, the Graphviz programs. Without the `dot` program, a notebook shows the DOT source and how to
+    install Graphviz instead of the picture (`.render()` and `.pipe()` still raise graphviz's error).
     """
     try:
-        import graphviz
+        digraph = _notebook_digraph()
     except ImportError:
         raise GraphvizNotFoundError(
             "draw_graph: needs the Python package `graphviz` (`pip install graphviz`, or "
@@ -86,7 +98,43 @@ def draw_graph(*roots: Tensor, **options: Any) -> graphviz.Digraph:
         ) from None
     lines = _dot_lines(roots, caller="draw_graph", **_options("draw_graph", options))
     # The Digraph's own header and closing brace reproduce the first and last line exactly.
-    return graphviz.Digraph(body=lines[1:-1])
+    return digraph(body=lines[1:-1])
+
+
+def without_dot_bundle(source: str) -> dict[str, str]:
+    """What a notebook shows instead of a picture when Graphviz's `dot` is missing: the DOT source and
+    one line that says how to install Graphviz (rather than graphviz's raw ExecutableNotFound)."""
+    line = f"No picture: the Graphviz program `dot` is not installed (not found on PATH). {INSTALL_HINT}."
+    return {
+        "text/plain": f"{line}\n{source}",
+        "text/html": f"<p>{html.escape(line)}</p><pre>{html.escape(source)}</pre>",
+    }
+
+
+def _notebook_digraph() -> type[graphviz.Digraph]:
+    """graphviz.Digraph, except that without `dot` a notebook shows `without_dot_bundle`.
+
+    Raises ImportError without the graphviz package (checked on every call, the class is made once).
+    """
+    import graphviz
+
+    return _digraph_class(graphviz)
+
+
+@functools.cache
+def _digraph_class(graphviz: Any) -> type[graphviz.Digraph]:
+    """The Digraph subclass, made from the given graphviz module."""
+    class Digraph(graphviz.Digraph):
+        __doc__ = graphviz.Digraph.__doc__
+        __module__ = __name__
+
+        def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
+            try:
+                return super()._repr_mimebundle_(include, exclude, **kwargs)
+            except graphviz.ExecutableNotFound:
+                return without_dot_bundle(self.source)
+
+    return Digraph
 
 
 def save_graph(*roots: Tensor, path: str | Path, dpi: int = 150, **options: Any) -> Path:
@@ -96,12 +144,17 @@ def save_graph(*roots: Tensor, path: str | Path, dpi: int = 150, **options: Any)
     program for every format but .dot. If it is missing, the DOT text is still written next to `path`
     (with the suffix .dot) and GraphvizNotFoundError says how to install Graphviz. Returns the path.
     """
-    path = Path(path)
+    text = "".join(_dot_lines(roots, caller="save_graph", **_options("save_graph", options)))
+    return write_dot_file(text, Path(path), dpi, caller="save_graph")
+
+
+def write_dot_file(text: str, path: Path, dpi: int = 150, caller: str = "save_graph") -> Path:
+    """Write DOT `text` to `path` as the format its suffix names, running `dot`; without `dot`, write the .dot
+    file next to it and raise GraphvizNotFoundError (the behaviour `save_graph` documents)."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise ValueError(f"save_graph: unsupported file type {path.suffix!r} in {str(path)!r}; "
+        raise ValueError(f"{caller}: unsupported file type {path.suffix!r} in {str(path)!r}; "
                          f"use one of {', '.join(FORMATS)}")
-    text = "".join(_dot_lines(roots, caller="save_graph", **_options("save_graph", options)))
     if suffix == ".dot":
         path.write_text(text, encoding="utf-8")
         return path
@@ -110,16 +163,17 @@ def save_graph(*roots: Tensor, path: str | Path, dpi: int = 150, **options: Any)
         fallback = path.with_suffix(".dot")
         fallback.write_text(text, encoding="utf-8")
         raise GraphvizNotFoundError(
-            f"save_graph: the Graphviz program `dot` is not installed (not found on PATH), so {str(path)!r} "
+            f"{caller}: the Graphviz program `dot` is not installed (not found on PATH), so {str(path)!r} "
             f"could not be drawn; the graph was written to {str(fallback)!r} instead. {INSTALL_HINT}; "
-            f"then run `dot -T{FORMATS[suffix]} {fallback} -o {path}`."
+            f"then run `dot -T{FORMATS[suffix]} {fallback} -o {path}`.",
+            dot_path=fallback,
         )
     command = [dot, f"-T{FORMATS[suffix]}", "-o", str(path)]
     if suffix == ".png":
         command.insert(1, f"-Gdpi={int(dpi)}")
     result = subprocess.run(command, input=text.encode("utf-8"), capture_output=True, check=False)
     if result.returncode != 0:
-        raise RuntimeError(f"save_graph: `dot` failed (exit code {result.returncode}) drawing {str(path)!r}: "
+        raise RuntimeError(f"{caller}: `dot` failed (exit code {result.returncode}) drawing {str(path)!r}: "
                            f"{result.stderr.decode('utf-8', 'replace').strip()}")
     return path
 
@@ -141,24 +195,24 @@ def _dot_lines(roots: Sequence[Tensor], *, caller: str, show_data: bool, show_gr
     _check_arguments(caller, roots, rankdir, max_nodes, vanishing_ratio)
     picture = collect(roots, max_nodes)
 
+    looks = {box.ident: _look(box, show_data, show_grad, vanishing_ratio) for box in picture.boxes}
+    node_lines = {ident: f"{ident} [label=<{label}> {_attribute_list(attributes)}]\n"
+                  for ident, (label, attributes) in looks.items()}
+
     lines = ["digraph {\n"]
     graph_attributes = {"rankdir": rankdir, "fontname": style.FONT, "bgcolor": "white", "pad": "0.2",
                         "nodesep": "0.2", "ranksep": "0.25"}
-    caption = []  # rows of the table above the picture: the title, the gradient legend
-    if title is not None:
-        caption.append(f'<TR><TD><FONT POINT-SIZE="16"><B>{style.escape(title)}</B></FONT></TD></TR>')
-    if show_grad:
-        legend = style.legend_row(vanishing_ratio)
-        caption.append(f'<TR><TD><TABLE BORDER="0" CELLSPACING="3">{legend}</TABLE></TD></TR>')
-    if caption:
-        table = '<TABLE BORDER="0" CELLSPACING="4">' + "".join(caption) + "</TABLE>"
+    table = caption.caption_table(picture, {ident: label for ident, (label, _) in looks.items()},
+                                  rankdir=rankdir, title=title, show_legend=show_grad,
+                                  vanishing_ratio=vanishing_ratio,
+                                  show_note=(show_data or show_grad) and picture.unrecorded > 0)
+    if table is not None:
         graph_attributes.update(label=f"<{table}>", labelloc="t")
     lines.append(f"\tgraph [{_attribute_list(graph_attributes)}]\n")
     lines.append(f'\tnode [fontname="{style.FONT}" fontsize=11 margin="0.08,0.03" height=0.3]\n')
     lines.append(f'\tedge [fontname="{style.FONT}" fontsize=9 color="#555555" fontcolor="#555555" '
                  'arrowsize=0.7]\n')
 
-    node_lines = {box.ident: _node_line(box, show_data, show_grad, vanishing_ratio) for box in picture.boxes}
     if group_modules:
         lines.extend(_clustered(picture, node_lines))
     else:
@@ -191,12 +245,12 @@ def _check_arguments(caller: str, roots: Sequence[Tensor], rankdir: str, max_nod
         raise ValueError(f"{caller}: vanishing_ratio must be a number >= 0, got {vanishing_ratio!r}")
 
 
-def _node_line(box: TensorBox | OpBox, show_data: bool, show_grad: bool, vanishing_ratio: float) -> str:
+def _look(box: TensorBox | OpBox, show_data: bool, show_grad: bool,
+          vanishing_ratio: float) -> tuple[str, dict[str, str]]:
+    """A box's HTML label (without the enclosing < >) and its DOT attributes."""
     if isinstance(box, OpBox):
-        label, attributes = style.op_look(box)
-    else:
-        label, attributes = style.tensor_look(box, show_data, show_grad, vanishing_ratio)
-    return f"{box.ident} [label=<{label}> {_attribute_list(attributes)}]\n"
+        return style.op_look(box)
+    return style.tensor_look(box, show_data, show_grad, vanishing_ratio)
 
 
 def _attribute_list(attributes: dict[str, str]) -> str:

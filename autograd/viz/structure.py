@@ -13,6 +13,12 @@ same graph always gives the same picture.
 `max_nodes` keeps the first nodes the walk meets, those nearest the outputs. The rest of the graph is
 still walked, only to count it, and every kept node with an input among the dropped ones gets an arrow
 from a single "... N more nodes" marker.
+
+Without `record()`, a node still says how many inputs it had and which of them needed no gradient (its
+`next_edges` entry is None). Such an input is drawn as a constant whose value is unknown (the 2 and the
+1.1 of `price * 2 * 1.1`, a model's input batch), unless it is a setting such as `axis` (see
+`recording.SETTING_PARAMETERS`), and the picture counts the ops it knows only this much about
+(`Picture.unrecorded`), so that the caption can say how to record them.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ class TensorBox:
     grad: np.ndarray | None
     grad_expected: bool  # a gradient can exist here (so a missing one is worth saying)
     scope: tuple[str, ...] = ()
+    recorded: bool = True  # False: an input the graph did not keep (drawn without record()); value unknown
 
 
 @dataclass(slots=True)
@@ -71,6 +78,7 @@ class Picture:
     arrows: list[Arrow] = field(default_factory=list)
     hidden: int = 0  # nodes left out by max_nodes
     cut: list[str] = field(default_factory=list)  # kept nodes with an input among the hidden ones
+    unrecorded: int = 0  # ops drawn that ran outside record(): their values and constants are unknown
 
 
 def shape_text(shape: tuple[int, ...] | None) -> str:
@@ -120,6 +128,8 @@ class _Walk:
                 constant = kept.constants[i] if kept is not None and i < len(kept.constants) else None
                 if constant is not None:
                     self._arrow(self._leaf_or_constant(constant), op, constant.shape)
+                elif kept is None and _is_data_input(node, i):
+                    self._arrow(self._unrecorded_constant(node, i), op, node.input_shapes[i])
                 continue
             source, index = edge
             if isinstance(source, Function):
@@ -151,6 +161,8 @@ class _Walk:
         ident, new = self._add(node, make)
         if new:
             self.queue.append(node)
+            if ident is not None and recording.lookup(node) is None:
+                self.picture.unrecorded += 1
         return ident
 
     def _output_tensor(self, node: Function, index: int, shape: Any, dtype: Any) -> str | None:
@@ -193,6 +205,22 @@ class _Walk:
 
         return self._add(self._key_of(tensor), make)[0]
 
+    def _unrecorded_constant(self, node: Function, index: int) -> str | None:
+        """Input `index` of `node`, which needed no gradient and was not kept: a constant, value unknown.
+
+        Each such input gets its own box (nothing says whether two of them were the same tensor). A main
+        input (slot 0, like a model's input batch) stays outside the modules; a second operand (the 2 in
+        `x * 2`, a loss's target) sits in the module of the op that used it.
+        """
+        shape = node.input_shapes[index]
+
+        def make(ident: str) -> TensorBox:
+            return TensorBox(ident, CONSTANT, name=None, shape=tuple(shape) if shape is not None else None,
+                             dtype=None, data=None, grad=None, grad_expected=False,
+                             scope=tuple(node.scope) if index > 0 else (), recorded=False)
+
+        return self._add((node, "input", index), make)[0]
+
     @staticmethod
     def _key_of(tensor: Tensor) -> Hashable:
         # By identity: the graph holds every tensor we meet, so ids cannot be reused during the walk.
@@ -224,11 +252,22 @@ class _Walk:
         for box in self.picture.boxes:
             if not isinstance(box, TensorBox) or box.role not in (LEAF, CONSTANT):
                 continue
-            if box.role == CONSTANT and (box.shape is None or int(np.prod(box.shape)) > 1):
+            if box.role == CONSTANT and (box.shape is None or int(np.prod(box.shape)) > 1 or not box.recorded):
                 continue
             scopes = self.consumer_scopes.get(box.ident)
             if scopes:
                 box.scope = _common_prefix(scopes)
+
+
+def _is_data_input(node: Function, index: int) -> bool:
+    """Whether input `index` of `node` (one that needed no gradient) was data rather than a setting."""
+    if node.input_shapes[index] is not None:  # the engine kept its shape: an array
+        return True
+    names, variadic = recording.forward_parameter_names(type(node))
+    if variadic or index >= len(names):
+        return True
+    name = names[index]
+    return name not in recording.SETTING_PARAMETERS and not (node.name == "Linear" and name == "b")
 
 
 def _common_prefix(scopes: list[tuple[str, ...]]) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ FONT = "Helvetica,Arial,sans-serif"
 SMALL = 9  # point size of the secondary lines (shape, values, gradient)
 MAX_LISTED = 8  # tensors with at most this many elements show their values; larger ones a summary
 GRAD_TEXT = "#a61c00"  # gradients in dark red, like the backward arrows of the textbook
+NOT_RECORDED = "value not recorded"  # a value the picture cannot know without record()
 
 # Role -> (shape, style, fill, border colour, border width, font colour, peripheries)
 ROLE_LOOKS: dict[str, tuple[str, str, str, str, str, str, int]] = {
@@ -155,12 +156,16 @@ def tensor_look(box: TensorBox, show_data: bool, show_grad: bool,
     lines: list[str] = []
     if box.name:
         lines.append(f"<B>{escape(box.name)}</B>")
+    elif not box.recorded:
+        lines.append(_small("constant", "#555555"))  # the graph kept only that it existed
     description = shape_text(box.shape)
     if box.dtype is not None and box.dtype != dtypes.get_default_dtype():
         description = f"{description} {box.dtype}".strip()
     content: list[str] = []
     if show_data and box.data is not None:
         content.extend(escape(line) for line in value_lines(box.data))
+    elif show_data and (box.role == INTERMEDIATE or not box.recorded):
+        content.append(_small(NOT_RECORDED, "#888888"))  # the caption says how to record it
     if show_grad:
         content.extend(_grad_lines(box, attributes, vanishing_ratio))
     # The arrow into the next op already carries an intermediate result's shape: say it again only
@@ -215,13 +220,27 @@ def op_look(box: OpBox) -> tuple[str, dict[str, str]]:
     return "<BR/>".join(lines), dict(OP_LOOK)
 
 
-def legend_row(vanishing_ratio: float) -> str:
-    """One table row explaining the gradient colours, shown under the title when show_grad is on."""
-    cell = '<TD BGCOLOR="{}" BORDER="{}" COLOR="{}" CELLPADDING="3"><FONT POINT-SIZE="{}">{}</FONT></TD>'
-    cells = [f'<TD ALIGN="RIGHT"><FONT POINT-SIZE="{SMALL + 1}"><B>gradient, mean |grad|:</B></FONT></TD>']
-    cells.extend(cell.format(colour, 1, "#666666", SMALL, escape(label)) for _, colour, label in GRAD_SCALE)
-    cells.append(cell.format(DEAD_FILL, 1, "#666666", SMALL, "all zero"))
-    cells.append(cell.format(NONFINITE_FILL, 2, NONFINITE_BORDER, SMALL, "NaN / Inf"))
-    vanishing = escape(f"vanishing: |grad| < {format_number(vanishing_ratio)} × |parameter|")
-    cells.append(cell.format("#ffffff", 2, VANISHING_BORDER, SMALL, vanishing))
-    return "<TR>" + "".join(cells) + "</TR>"
+LEGEND_HEADING = "gradient, mean |grad|:"
+
+
+@dataclass(frozen=True, slots=True)
+class LegendEntry:
+    """One swatch of the gradient legend: its fill, its border (colour, width) and its text."""
+
+    fill: str
+    border: str
+    border_width: int
+    text: str
+
+
+def legend_entries(vanishing_ratio: float) -> list[LegendEntry]:
+    """What the gradient colours mean, one entry per colour, shown with show_grad under LEGEND_HEADING.
+
+    The caption (caption.py) lays them out, on as many lines as the picture's width needs.
+    """
+    entries = [LegendEntry(colour, "#666666", 1, label) for _, colour, label in GRAD_SCALE]
+    entries.append(LegendEntry(DEAD_FILL, "#666666", 1, "all zero"))
+    entries.append(LegendEntry(NONFINITE_FILL, NONFINITE_BORDER, 2, "NaN / Inf"))
+    entries.append(LegendEntry("#ffffff", VANISHING_BORDER, 2,
+                               f"vanishing: |grad| < {format_number(vanishing_ratio)} × |parameter|"))
+    return entries

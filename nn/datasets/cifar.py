@@ -172,10 +172,13 @@ def load_arrays(root: PathLike | None = None, *, download: bool = True, verify: 
     if not download:
         log.missing("download", "skipped (download=False)")
         raise log.error(_how_to(directory))
+    log.fetching(f"not in {directory}; downloading {ARCHIVE_URL} (163 MB), checked against its published SHA-256")
     try:
         # download() replaces an archive with the wrong checksum (a corrupt or partial earlier copy)
         path = download_file(ARCHIVE_URL, archive, ARCHIVE_SHA256, opener=opener)
-        return done(check(read_archive(path)), f"download from {ARCHIVE_URL}")
+        arrays, source = done(check(read_archive(path)), f"download from {ARCHIVE_URL}")
+        log.fetched(arrays, source, cache, verify)
+        return arrays, source
     except (ChecksumError, DownloadError, VerificationError, OSError) as error:
         log.failed(f"download from {ARCHIVE_URL}", error)
     raise log.error(_how_to(directory))

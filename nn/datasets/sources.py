@@ -3,11 +3,17 @@
 Every loader walks a list of sources (our cache, files the user provides, downloads, an offline package)
 and records each miss with its reason. If none delivers, `DatasetNotFoundError` lists them all, followed by
 how to provide the files by hand; a user should never have to guess why loading failed.
+
+Reading our cache or files on disk is quick and silent. Fetching over the network takes seconds to
+minutes, so a loader says, before it starts, where the data is about to come from, and afterwards what it
+verified and where it cached it (`SourceLog.fetching`, `SourceLog.fetched`: one line each on stderr,
+terminal or not). Progress bars, where tqdm is installed, show only on a terminal.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -45,9 +51,27 @@ class SourceLog:
         if warn:
             warnings.warn(f"{self.title}: {message}; trying the next source", RuntimeWarning, stacklevel=3)
 
+    def fetching(self, what: str) -> None:
+        """Tell the user, before a slow fetch starts, where the data is about to come from."""
+        _tell(f"{self.title}: {what}")
+
+    def fetched(self, arrays: Arrays, source: str, cache: Path, verified: bool) -> None:
+        """Tell the user what a fetch delivered: how many images, what was checked, where they were cached."""
+        counts = f"{len(arrays['train_labels']):,} training and {len(arrays['test_labels']):,} test images"
+        if verified:
+            _tell(f"{self.title}: verified {counts} from {source} (published SHA-256 checksums match); "
+                  f"cached in {cache}")
+        else:
+            _tell(f"{self.title}: read {counts} from {source}, not verified (verify=False), so not cached")
+
     def error(self, how_to: str) -> DatasetNotFoundError:
         tried = "\n".join(f"  {i}. {attempt}" for i, attempt in enumerate(self.attempts, 1))
         return DatasetNotFoundError(f"{self.title} could not be loaded. Tried, in order:\n{tried}\n{how_to}")
+
+
+def _tell(line: str) -> None:
+    # stderr, so that a demo's results on stdout stay clean; flushed, since a slow step follows at once.
+    print(line, file=sys.stderr, flush=True)
 
 
 def read_cache(cache: Path, keys: tuple[str, ...], check: Callable[[Arrays], Arrays], log: SourceLog,

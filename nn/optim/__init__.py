@@ -16,3 +16,8 @@ from nn.optim.rmsprop import RMSprop
 from nn.optim.sgd import SGD
 
 __all__ = ["SGD", "Adagrad", "Adam", "AdamW", "CosineAnnealingLR", "LRScheduler", "Optimizer", "RMSprop", "StepLR"]
+
+# Schedules added for the CNN work (PyTorch's formulas; see lr_scheduler.py).
+from nn.optim.lr_scheduler import ExponentialLR, LambdaLR, MultiStepLR, OneCycleLR, ReduceLROnPlateau  # noqa: E402
+
+__all__ += ["ExponentialLR", "LambdaLR", "MultiStepLR", "OneCycleLR", "ReduceLROnPlateau"]

@@ -50,18 +50,25 @@ class Adam(Optimizer):
         state["step"] += 1
         step = state["step"]
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        work = self.scratch(param)  # every temporary below lives in this one array
         exp_avg *= beta1
-        exp_avg += (1.0 - beta1) * grad
+        exp_avg += np.multiply(grad, 1.0 - beta1, out=work)
         exp_avg_sq *= beta2
-        exp_avg_sq += (1.0 - beta2) * (grad * grad)
+        np.multiply(grad, grad, out=work)
+        work *= 1.0 - beta2
+        exp_avg_sq += work
         if group["amsgrad"]:
             second = state.setdefault("max_exp_avg_sq", np.zeros_like(param))
             np.maximum(second, exp_avg_sq, out=second)
         else:
             second = exp_avg_sq
         step_size = lr / (1.0 - beta1**step)
-        denom = np.sqrt(second) / math.sqrt(1.0 - beta2**step) + eps
-        return step_size * exp_avg / denom
+        denom = np.sqrt(second, out=work)  # sqrt(v) / sqrt(1 - beta2**t) + eps
+        denom /= math.sqrt(1.0 - beta2**step)
+        denom += eps
+        np.divide(exp_avg, denom, out=work)
+        work *= step_size
+        return work
 
     def _decay(self, param: np.ndarray, grad: np.ndarray, lr: float, weight_decay: float) -> np.ndarray:
         """Adam's L2 penalty: add weight_decay * p to the gradient (so it is rescaled like the gradient)."""

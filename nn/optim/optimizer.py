@@ -45,6 +45,10 @@ class Optimizer:
     def __init__(self, params: ParamsArg, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.state: dict[Tensor, dict[str, Any]] = {}
+        # One work array per parameter for the update's temporaries (not state: never saved): a step then
+        # allocates nothing of a parameter's size, which for big layers is memory freed and page-faulted
+        # again at every step.
+        self._scratch: dict[int, np.ndarray] = {}
         self.param_groups: list[dict[str, Any]] = []
         name = type(self).__name__
         if isinstance(params, (Tensor, dict)):
@@ -92,6 +96,7 @@ class Optimizer:
                 raise ValueError(f"{name}: {key} must be >= 0, got {group[key]!r}")
 
     # ------------------------------------------------------------------ the update
+    @autograd.opaque  # inside autograd.compile: traced once, run as it is at every replay
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient: `.grad = None` (default, like PyTorch) or fill with zeros.
 
@@ -105,6 +110,7 @@ class Optimizer:
                 elif p.grad is not None:
                     p.grad.zero_()
 
+    @autograd.opaque  # inside autograd.compile: reads lr and state afresh at every replay
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient. `closure` (optional) recomputes and returns the loss."""
         loss = None
@@ -125,9 +131,19 @@ class Optimizer:
                         p -= update
         return loss
 
+    def scratch(self, param: np.ndarray) -> np.ndarray:
+        """A work array of `param`'s shape and dtype, kept for this parameter between steps (for `update`)."""
+        buffer = self._scratch.get(id(param))
+        if buffer is None or buffer.shape != param.shape or buffer.dtype != param.dtype:
+            buffer = self._scratch[id(param)] = np.empty_like(param)
+        return buffer
+
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> np.ndarray | None:
-        """Return the array to subtract from `param` (or update `param` in place and return None)."""
+        """Return the array to subtract from `param` (or update `param` in place and return None).
+
+        The returned array may be `self.scratch(param)`, a work array reused at every step.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not define its update rule (update)")
 
     # ------------------------------------------------------------------ saving and loading

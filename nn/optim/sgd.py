@@ -51,4 +51,4 @@ class SGD(Optimizer):
                 buffer *= momentum
                 buffer += (1.0 - float(group["dampening"])) * grad
             grad = grad + momentum * buffer if group["nesterov"] else buffer
-        return lr * grad
+        return np.multiply(grad, lr, out=self.scratch(param))
