@@ -34,9 +34,11 @@ CORE = ["autograd/graph.py", "autograd/function.py", "autograd/functions/*.py"]
 TESTS = [
     "tests/test_graph.py", "tests/test_function.py", "tests/test_functions.py",
     "tests/test_engine.py", "tests/test_engine_fast_paths.py", "tests/test_textbook_graphs.py",
-    "tests/test_custom_function.py", "tests/test_tensor.py", "tests/test_ops_properties.py",
-    "tests/test_gradcheck.py", "tests/test_func.py", "tests/test_testing_checks.py",
-    "tests/test_graph_state_machine.py", "tests/test_nn_losses.py", "tests/test_nn_layers.py",
+    "tests/test_graph_tour.py", "tests/test_custom_function.py", "tests/test_tensor.py",
+    "tests/test_ops_properties.py", "tests/test_gradient_trust.py", "tests/test_differential_torch.py",
+    "tests/test_gradcheck.py", "tests/test_func.py", "tests/test_compile.py", "tests/test_testing_checks.py",
+    "tests/test_graph_state_machine.py", "tests/test_functions_conv.py", "tests/test_functions_normalization.py",
+    "tests/test_nn_losses.py", "tests/test_nn_layers.py", "tests/test_nn_conv.py", "tests/test_nn_normalization.py",
 ]
 KILLED = ("killed", "timeout")
 
