@@ -437,3 +437,69 @@ def test_an_output_saved_twice_comes_back_as_the_output_both_times():
     (g,) = ag.grad(ExpSavedTwice.apply(x).sum(), x, create_graph=True)
     (g2,) = ag.grad(g.sum(), x)
     np.testing.assert_allclose(g2.data, np.exp([0.0, 1.0]))
+
+
+# ---------------------------------------------------------------------- NumPy's error state and memory
+class Reciprocal(Function):
+    """y = scale / x, with a keyword argument: apply's general path."""
+
+    def forward(self, x, scale=1.0):
+        return scale / x
+
+    def backward(self, g):
+        return g
+
+
+QUIET_CALLS = {  # each path through apply, with a forward that divides by zero
+    "one": lambda x: ag.log(x),
+    "two": lambda x: x / Tensor(np.zeros(2)),
+    "general": lambda x: Reciprocal.apply(x, scale=1.0),
+    "raising": lambda x: Raising.apply(x),
+}
+
+
+@pytest.mark.parametrize("path", list(QUIET_CALLS))
+def test_forward_is_quiet_and_leaves_the_callers_numpy_error_state_as_it_was(path):
+    Raising.error = ValueError("bad value")
+    x = leaf([0.0, 1.0])
+    with np.errstate(all="raise"):
+        if path == "raising":
+            with pytest.raises(ValueError, match="bad value"):
+                QUIET_CALLS[path](x)
+        else:
+            y = QUIET_CALLS[path](x)  # inf or nan, without a FloatingPointError
+            assert not np.all(np.isfinite(y.data))
+        assert np.geterr() == {"divide": "raise", "over": "raise", "under": "raise", "invalid": "raise"}
+
+
+def test_the_fallback_for_other_numpy_versions_quiets_and_restores_the_error_state(monkeypatch):
+    import sys
+    import types
+
+    from autograd import function
+
+    # Without NumPy 2's context variable, the fallback uses np.errstate.
+    monkeypatch.setitem(sys.modules, "numpy._core._ufunc_config", types.ModuleType("numpy._core._ufunc_config"))
+    enter, leave = function._quiet_floating_point()
+    with np.errstate(all="raise"):
+        token = enter()
+        assert np.array(1.0) / np.array(0.0) == np.inf
+        leave(token)
+        with pytest.raises(FloatingPointError):
+            np.array(1.0) / np.array(0.0)
+
+
+def test_backward_frees_the_input_arrays_a_node_kept():
+    import gc
+    import weakref
+
+    x = leaf(np.ones(3))
+    h = x * 2.0
+    y = Cube.apply(h)  # keeps h's array, as a saved value and as an input
+    kept = weakref.ref(h.data)
+    del h
+    gc.collect()
+    assert kept() is not None
+    y.sum().backward()
+    gc.collect()
+    assert kept() is None

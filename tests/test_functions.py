@@ -465,3 +465,133 @@ def test_linear_gradient_of_the_input_alone():
     x0, w0 = np.array([[1.0, 2.0]]), np.array([[1.0, 0.0, 2.0], [-1.0, 1.0, 0.5]])
     (gx,) = gradient(lambda t: ag.linear(t, Tensor(w0), Tensor(np.zeros(3))), leaf(x0), upstream=[[1.0, 2.0, 3.0]])
     np.testing.assert_allclose(gx, [[7.0, 2.5]])
+
+
+# ---------------------------------------------------------------------- create_graph gives the same gradient
+def _conv(x, w, b):
+    return ag.functions.Conv2d.apply(x, w, b, (1, 2), ((1, 0), (0, 1)), (1, 1))
+
+
+def _max_pool(x):
+    return ag.functions.MaxPool2d.apply(x, (2, 2), (1, 1), ((1, 0), (0, 1)), (1, 1))
+
+
+def _avg_pool(x):
+    return ag.functions.AvgPool2d.apply(x, (2, 2), (1, 1), ((1, 1), (0, 1)), np.arange(1.0, 25.0).reshape(4, 6))
+
+
+def _batch_norm(x, w, b):
+    return ag.functions.Normalize.apply(x, w, b, (0, 2, 3), 1e-5, (1, 2, 1, 1))
+
+
+RNG = np.random.default_rng(7)
+IMAGES = RNG.permutation(36).reshape(1, 2, 3, 6) / 7.0  # distinct values: no ties in max pooling
+CREATE_GRAPH_CASES = {  # name: (function, input arrays)
+    "conv2d": (_conv, [IMAGES, RNG.standard_normal((3, 2, 2, 2)), RNG.standard_normal(3)]),
+    "max_pool2d": (_max_pool, [IMAGES]),
+    "avg_pool2d": (_avg_pool, [IMAGES]),
+    "im2col": (lambda x: ag.functions.Im2Col.apply(x, (2, 2), (1, 1), ((0, 1), (1, 0)), (1, 2)), [IMAGES]),
+    "batch_norm": (_batch_norm, [IMAGES, np.array([1.5, -0.5]), np.array([0.1, 0.2])]),
+    "layer_norm": (lambda x: ag.functions.Normalize.apply(x, None, None, (2, 3), 1e-5, (3, 6)), [IMAGES]),
+    "cross_entropy": (lambda z: ag.softmax_cross_entropy(z, np.array([0, 2, 1]), reduction="sum"),
+                      [RNG.standard_normal((3, 4))]),
+    "logsumexp": (lambda x: ag.logsumexp(x, axis=1), [RNG.standard_normal((3, 4))]),
+    "power": (lambda a, b: a**b, [np.array([0.0, 2.0, 0.5]), np.array([0.0, 3.0, -1.5])]),
+}
+
+
+@pytest.mark.parametrize("name", list(CREATE_GRAPH_CASES))
+def test_the_gradient_under_create_graph_equals_the_ordinary_gradient(name):
+    # gradgradcheck cannot see a wrong create_graph branch: it differentiates that branch numerically too.
+    f, arrays = CREATE_GRAPH_CASES[name]
+    inputs = [leaf(a) for a in arrays]
+    upstream = np.random.default_rng(1).standard_normal(f(*inputs).shape)
+    plain = ag.grad(f(*inputs), inputs, grad_outputs=upstream)
+    recorded = ag.grad(f(*inputs), inputs, grad_outputs=upstream, create_graph=True)
+    for a, b in zip(plain, recorded, strict=True):
+        np.testing.assert_allclose(b.data, a.data, rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("name", ["conv2d", "max_pool2d", "avg_pool2d", "batch_norm"])
+def test_the_gradient_of_an_image_op_is_linear_in_the_upstream_gradient_under_create_graph(name):
+    f, arrays = CREATE_GRAPH_CASES[name]
+    inputs = [leaf(a) for a in arrays]
+    rng = np.random.default_rng(2)
+    shape = f(*inputs).shape
+    u, v = rng.standard_normal(shape), rng.standard_normal(inputs[0].shape)
+    upstream = leaf(u)
+    (gx,) = ag.grad(f(*inputs), inputs[0], grad_outputs=upstream, create_graph=True)
+    (gu,) = ag.grad((gx * Tensor(v)).sum(), upstream)  # d<v, J^T u>/du = J v
+    eps = 1e-6
+    with ag.no_grad():
+        jv = (f(Tensor(arrays[0] + eps * v), *inputs[1:]).data - f(Tensor(arrays[0] - eps * v), *inputs[1:]).data)
+    np.testing.assert_allclose(gu.data, jv / (2 * eps), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["conv2d", "max_pool2d", "avg_pool2d", "im2col"])
+def test_float32_image_ops_stay_float32_through_the_second_order_graph(name):
+    f, arrays = CREATE_GRAPH_CASES[name]
+    inputs = [leaf(a, np.float32) for a in arrays]
+    (g, *_) = ag.grad((f(*inputs) ** 2).sum(), inputs, create_graph=True)
+    nodes = ag.topological_order([g.grad_fn])
+    assert [node.name for node in nodes for _, dtype in node.output_specs if dtype != np.float32] == []
+    plain = ag.grad((f(*inputs) ** 2).sum(), inputs[0])[0]
+    assert plain.dtype == np.float32
+
+
+# ---------------------------------------------------------------------- images: geometry and edges
+def test_output_size_counts_the_windows_with_uneven_padding():
+    from autograd.functions.conv import output_size
+
+    assert output_size(5, 3, 2, (1, 2), 1) == 3  # (5 + 1 + 2 - 2 - 1) // 2 + 1
+    assert output_size(5, 2, 1, (0, 0), 3) == 2  # dilation 3: the kernel spans 4
+    assert output_size(4, 3, 1, (2, 0), 1) == 4
+
+
+def test_average_pooling_counts_padding_as_zeros():
+    x = Tensor(np.ones((1, 1, 2, 2)))
+    y = ag.functions.AvgPool2d.apply(x, (2, 2), (1, 1), ((1, 1), (1, 1)), 4.0)
+    np.testing.assert_array_equal(y.data[0, 0], [[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]])
+
+
+def test_convolution_gradient_of_the_input_alone():
+    x = leaf(IMAGES)
+    w = Tensor(CREATE_GRAPH_CASES["conv2d"][1][1])
+    assert ag.gradcheck(lambda t: _conv(t, w, None), (x,))
+
+
+@pytest.mark.parametrize("kernel", [(1, 257), (257, 1)])
+def test_max_pooling_over_more_than_256_positions_finds_the_last_one(kernel):
+    values = np.zeros((1, 1) + kernel)
+    values[0, 0, -1, -1] = 1.0  # the winner is the window's last position, number 256
+    x = leaf(values)
+    y = ag.functions.MaxPool2d.apply(x, kernel, (1, 1), ((0, 0), (0, 0)), (1, 1))
+    y.sum().backward()
+    assert y.item() == 1.0 and x.grad.data[0, 0, -1, -1] == 1.0 and x.grad.data.sum() == 1.0
+
+
+def test_argmax_and_argmin_along_an_axis_and_over_everything():
+    x = Tensor(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 7.0]]), requires_grad=True)
+    np.testing.assert_array_equal(ag.argmax(x, axis=1).data, [1, 0])  # the first of equal maxima
+    np.testing.assert_array_equal(ag.argmin(x, axis=0).data, [0, 1, 0])
+    np.testing.assert_array_equal(ag.argmax(x, axis=1, keepdims=True).data, [[1], [0]])
+    assert ag.argmax(x).item() == 3 and not ag.argmax(x).requires_grad
+
+
+@pytest.mark.parametrize(("weight_grad", "bias_grad"), [(True, False), (False, True), (True, True)])
+def test_normalization_gives_each_parameter_its_own_gradient(weight_grad, bias_grad):
+    x = leaf(IMAGES)
+    w, b = Tensor(np.array([1.5, -0.5]), requires_grad=weight_grad), Tensor(np.array([0.1, 0.2]),
+                                                                             requires_grad=bias_grad)
+    upstream = np.random.default_rng(3).standard_normal(IMAGES.shape)
+    _batch_norm(x, w, b).backward(upstream)
+    x_hat = (IMAGES - IMAGES.mean(axis=(0, 2, 3), keepdims=True)) / np.sqrt(
+        IMAGES.var(axis=(0, 2, 3), keepdims=True) + 1e-5)
+    if weight_grad:
+        np.testing.assert_allclose(w.grad.data, (upstream * x_hat).sum(axis=(0, 2, 3)), rtol=1e-10)
+    else:
+        assert w.grad is None
+    if bias_grad:
+        np.testing.assert_allclose(b.grad.data, upstream.sum(axis=(0, 2, 3)), rtol=1e-10)
+    else:
+        assert b.grad is None

@@ -31,23 +31,35 @@ GRAD_NEVER_ACCUMULATES = ("`shared` keeps arrays out of in-place accumulation in
 TENSOR_IFF_CREATE_GRAPH = ("a gradient reaching a leaf is a Tensor exactly when create_graph is on (_seed, "
                            "_conform and _run_hooks make it so), so the two tests agree")
 UNIQUE_TICKS = "ticks are unique: the latest change never carries the node's own tick, so > and >= agree"
-FAST_PATH_CHOICE = ("which path apply takes for two arguments: the fast paths build exactly the node the "
+FAST_PATH_CHOICE = ("which path apply takes, fast or general: the fast paths build exactly the node the "
                     "general one builds (tests/test_engine_fast_paths.py)")
-SIGMOID_AT_ZERO = "at x = 0 both branches give exactly 0.5 (e = 1, r = 1/2, e * r = 1/2)"
-SIGMOID_DTYPE = ("y always has x's dtype (NumPy keeps float16, 32 and 64 through these steps, and ops.sigmoid "
-                 "passes only floats): the cast is a guard that never fires, and casting to the same dtype copies")
 MATMUL_2D = "for a 2-D b, b.shape[0] is b.shape[-2]"
 ENGINE_SUMS = ("the engine sums every gradient back to its input's shape (sum_to in _conform), which removes the "
                "same axes this line would")
 ANY_FINITE = ("any finite value serves: exp(-inf - m) is 0 and exp(inf - m) is inf for every finite m, and m is "
               "added back (the result of a row of -inf is -inf and its gradient 0 either way)")
-RESHAPED_AFTER = "the reshape at the end of sum_to gives the same array whether the summed axes were kept or not"
+RESHAPED_AFTER = "the reshape that follows gives the same array whether the summed axes were kept or not"
 ONE_REPEAT = ("`repeats` has one element on this branch; np.reshape gives that one element for the shape 1, -1 or "
               "-2 alike (NumPy takes any negative size as 'the rest')")
 ADD_AT = ("is_basic_index only chooses between plain assignment and np.add.at in IndexAdd; np.add.at gives the "
           "same result wherever assignment is right, and a bool scalar index selects every position once")
-IN_PLACE = ("in place or not, the same values: on arrays `grad *= scale` only saves an allocation, and on "
-            "Tensors it is recorded like `grad = grad * scale`")
+NEGATIVE_SIZE = "NumPy takes any negative size in a reshape as 'the rest', -2 as well as -1 (on arrays only)"
+NEEDS_PER_ARGUMENT = ("needs_input_grad has one entry per argument of apply (six for Conv2d, seven for Normalize), "
+                      "so the length test is always true")
+EXACT_DIVISION = "x.size is a multiple of the kept size, so / gives the same number as //"
+FIRST_SLAB = ("on the first kernel offset the candidate is y itself: the putmask and maximum that follow change "
+              "nothing")
+WINNER_DTYPE = ("the winners are small integers (kernel offsets): stored or compared as uint8, int32 or float64 they "
+                "are the same numbers, and a kernel of exactly 256 offsets (0 to 255) fits uint8")
+READ_ONLY_GUARD = "the windows view is only read (copied by im2col, summed by nn's pooling divisor), never written"
+ALWAYS_ARRAY = ("a Primitive gets its saved values that are neither inputs nor outputs back as arrays, create_graph "
+                "or not: winner is always an ndarray here")
+SAME_DIVISION = ("both divide by n in g's dtype: NumPy casts a Python float to an array's dtype, and the engine "
+                 "casts a NumPy scalar to the Tensor's")
+UNREACHABLE_BACKWARD = ("comparisons give booleans, which never require grad: no output of a Compare node is ever "
+                        "differentiated, so its backward never runs")
+IN_PLACE = ("in place or not, the same values: on arrays the in-place form only saves an allocation, and on "
+            "Tensors `grad *= scale` is recorded like `grad = grad * scale`")
 
 
 @dataclass(frozen=True)
@@ -67,8 +79,10 @@ class Equivalent:
 GRAPH, FUNCTION, FUNCTIONS = "autograd/graph.py", "autograd/function.py", "autograd/functions/"
 EQUIVALENT: list[Equivalent] = [
     # graph.py
-    Equivalent(GRAPH, "for output, grad in zip(outputs, grad_outputs, strict=True):", "[keyword]", SAME_LENGTH),
-    Equivalent(GRAPH, "for output, grad in zip(outputs, grad_outputs, strict=True):", "[constant]", SAME_LENGTH),
+    *[Equivalent(GRAPH, line, change, SAME_LENGTH)
+      for line in ("seeds = [_seed(output, grad, create_graph) for output, grad in zip(outputs, grad_outputs, "
+                   "strict=True)]", "for output, seed in zip(outputs, seeds, strict=True):")
+      for change in ("[keyword]", "[constant] copy=False")],
     Equivalent(GRAPH, "kind = Tensor if create_graph else np.ndarray  # what gradients travel as", "[negate]",
                CONFORM_ANYWAY),
     Equivalent(GRAPH, "len(grads) > 1 and any(g is None for g in grads)):", "[boolop]", SLOW_PATH),
@@ -95,41 +109,48 @@ EQUIVALENT: list[Equivalent] = [
                "[keyword]", STRICT_DEFAULT),
     Equivalent(FUNCTION, "for array, edge in zip(self._input_arrays or (), self.next_edges, strict=False):",
                "[constant]", SAME_LENGTH),
-    Equivalent(FUNCTION, "if not kwargs and 0 < len(args) <= 2:  # most ops: the same steps with less argument "
-               "handling", "-> 0 < len(args) < 2", FAST_PATH_CHOICE),
+    *[Equivalent(FUNCTION, "if not kwargs and 0 < len(args) <= 2:  # most ops: the same steps with less argument "
+                 "handling", change, FAST_PATH_CHOICE) for change in ("-> 0 < len(args) < 2", "-> 1 < len(args) <= 2")],
     *[Equivalent(FUNCTION, f"node.{field} = tuple([{item} if need else None for {name}, need in zip({names}, needs, "
                  "strict=True)])", change, SAME_LENGTH)
       for field, item, name, names in [("next_edges", "_edge_to(arg)", "arg", "args"),
                                        ("input_shapes", "a.shape", "a", "arrays"),
                                        ("input_dtypes", "a.dtype", "a", "arrays")]
-      for change in ("[keyword]", "[constant]")],
+      for change in ("[keyword]", "[constant] copy=False")],
     # functions/
-    Equivalent(FUNCTIONS + "elementwise.py", "y = np.where(x >= 0, r, e * r)", "[compare]", SIGMOID_AT_ZERO),
-    Equivalent(FUNCTIONS + "elementwise.py", "if y.dtype != x.dtype:", "[compare]", SIGMOID_DTYPE),
-    Equivalent(FUNCTIONS + "elementwise.py", "y = y.astype(x.dtype)", "[remove]", SIGMOID_DTYPE),
+    Equivalent(FUNCTIONS + "elementwise.py", "return None, None", "[return]", UNREACHABLE_BACKWARD),
     *[Equivalent(FUNCTIONS + "elementwise.py", line, change, COPY_FALSE)
       for line in ("self.save_for_backward(np.where(positive, 1.0, slope).astype(x.dtype, copy=False))",
                    "return (wins + 0.5 * ties).astype(dtype, copy=False)")
-      for change in ("[keyword]", "[constant] False -> True")],
-    Equivalent(FUNCTIONS + "linalg.py", "k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]", "[constant] 1 -> 2",
+      for change in ("[keyword]", "[constant] copy=False")],
+    Equivalent(FUNCTIONS + "linalg.py", "k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]", "-> b.ndim > 2",
                MATMUL_2D),
     Equivalent(FUNCTIONS + "linalg.py", "ga = ga.reshape(ga.shape[:-2] + (ga.shape[-1],))", "[remove]", ENGINE_SUMS),
-    Equivalent(FUNCTIONS + "linalg.py", "gb = g.sum(axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g",
-               "[compare]", ENGINE_SUMS),
-    Equivalent(FUNCTIONS + "linalg.py", "gb = g.sum(axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g",
-               "[constant] 1 -> 2", ENGINE_SUMS),
+    *[Equivalent(FUNCTIONS + "linalg.py", "gb = sum_over(g, tuple(range(g.ndim - 1))) if g.ndim > 1 else g",
+                 change, ENGINE_SUMS) for change in ("[compare]", "[constant]")],
+    # reduction.sum_over's one caller is Linear.backward (above), whose result the engine sums to (out,)
+    Equivalent(FUNCTIONS + "reduction.py", "def sum_over(x, axes: tuple[int, ...], keepdims: bool = False):",
+               "[constant] False -> True", ENGINE_SUMS),
+    *[Equivalent(FUNCTIONS + "reduction.py", "return np.add.reduce(x, axis=axes, keepdims=keepdims)", change,
+                 ENGINE_SUMS)
+      for change in ("-> np.add.reduce(x, keepdims=keepdims)", "-> np.add.reduce(x, axis=axes)")],
     Equivalent(FUNCTIONS + "reduction.py", "m = np.where(np.isfinite(m), m, 0)  # rows of all -inf (or inf) must "
                "not make inf - inf = nan", "[constant]", ANY_FINITE),
     Equivalent(FUNCTIONS + "reduction.py", "y_kept = where_of(empty, 0.0, y_kept)", "[constant]", ANY_FINITE),
     Equivalent(FUNCTIONS + "shape.py", "if lead < 0 or any(s != 1 and s != g for s, g in zip(shape, grad.shape[lead:], "
                "strict=True)):", "[keyword]", SAME_LENGTH),
     Equivalent(FUNCTIONS + "shape.py", "if lead < 0 or any(s != 1 and s != g for s, g in zip(shape, grad.shape[lead:], "
-               "strict=True)):", "[constant] True -> False", SAME_LENGTH),
-    Equivalent(FUNCTIONS + "shape.py", "grad = grad.sum(axis=axes, keepdims=True)", "-> grad.sum(axis=axes)",
-               RESHAPED_AFTER),
-    Equivalent(FUNCTIONS + "shape.py", "grad = grad.sum(axis=axes, keepdims=True)", "[constant]", RESHAPED_AFTER),
+               "strict=True)):", "[constant] strict=True", SAME_LENGTH),
+    *[Equivalent(FUNCTIONS + "shape.py", line, change, RESHAPED_AFTER)
+      for line, change in [
+          ("grad = np.add.reduce(grad, axis=axes, keepdims=True) if isinstance(grad, np.ndarray) else \\",
+           "-> np.add.reduce(grad, axis=axes)"),
+          ("grad = np.add.reduce(grad, axis=axes, keepdims=True) if isinstance(grad, np.ndarray) else \\",
+           "[constant]"),
+          ("grad.sum(axis=axes, keepdims=True)", "-> grad.sum(axis=axes)"),
+          ("grad.sum(axis=axes, keepdims=True)", "[constant]")]],
     Equivalent(FUNCTIONS + "shape.py", "r = int(np.reshape(repeats, -1)[0])", "[unary]", ONE_REPEAT),
-    Equivalent(FUNCTIONS + "shape.py", "r = int(np.reshape(repeats, -1)[0])", "[constant] 1 -> 2", ONE_REPEAT),
+    Equivalent(FUNCTIONS + "shape.py", "r = int(np.reshape(repeats, -1)[0])", "[constant] -1 -> -2", ONE_REPEAT),
     Equivalent(FUNCTIONS + "shape.py", "return all(", "[return]", ADD_AT),
     Equivalent(FUNCTIONS + "shape.py", "item is None or item is Ellipsis or isinstance(item, (slice, int, "
                "np.integer)) and not isinstance(item, bool)", "[boolop] item is None or", ADD_AT),
@@ -141,6 +162,36 @@ EQUIVALENT: list[Equivalent] = [
                "[constant]", SAME_LENGTH),
     Equivalent(FUNCTIONS + "softmax.py", "if isinstance(g, np.ndarray):", "[negate]", IN_PLACE,
                after="scale = g.reshape(n, 1)"),
+    Equivalent(FUNCTIONS + "softmax.py", "scale = g / float(n) if not isinstance(g, np.ndarray) else g / "
+               "p.dtype.type(n)", "[unary]", SAME_DIVISION),
+    # conv.py
+    Equivalent(FUNCTIONS + "conv.py", "writeable=False)", "[constant]", READ_ONLY_GUARD),
+    Equivalent(FUNCTIONS + "conv.py", "return as_strided(xp, (n, c, kh, kw, oh, ow), (s_n, s_c, s_h * dh, s_w * dw, "
+               "s_h * sh, s_w * sw),", "[keyword]", READ_ONLY_GUARD),
+    Equivalent(FUNCTIONS + "conv.py", "cols = cols.reshape(n, -1, oh * ow)", "[constant] -1 -> -2", NEGATIVE_SIZE),
+    Equivalent(FUNCTIONS + "conv.py", "y = np.matmul(w.reshape(o, -1), cols)  # (N, O, OH*OW): already laid out as "
+               "NCHW", "[constant] -1 -> -2", NEGATIVE_SIZE),
+    *[Equivalent(FUNCTIONS + "conv.py", "if len(needs) > 2 and needs[2]:", change, NEEDS_PER_ARGUMENT)
+      for change in ("[boolop]", "[compare]", "[constant] len(needs) > 2")],
+    *[Equivalent(FUNCTIONS + "conv.py", "winner = np.zeros(y.shape, dtype=np.uint8 if kernel[0] * kernel[1] <= 256 "
+                 "else np.int32)", change, WINNER_DTYPE) for change in ("[keyword]", "[compare]")],
+    Equivalent(FUNCTIONS + "conv.py", "onehot = winner.reshape(n, c, 1, oh, ow) == np.arange(kh * kw, "
+               "dtype=winner.dtype).reshape(kh * kw, 1, 1)", "[keyword]", WINNER_DTYPE),
+    Equivalent(FUNCTIONS + "conv.py", "continue", "[remove]", FIRST_SLAB),
+    Equivalent(FUNCTIONS + "conv.py", "winner = (winner if isinstance(winner, np.ndarray) else winner.data)",
+               "[remove]", ALWAYS_ARRAY),
+    Equivalent(FUNCTIONS + "conv.py", "y = slab.copy() if y is None else np.add(y, slab, out=y)", "[keyword]",
+               IN_PLACE),
+    # normalization.py
+    *[Equivalent(FUNCTIONS + "normalization.py", line, "[binop] x.size //", EXACT_DIVISION)
+      for line in ("scale = 1.0 / (x.size // _kept_size(x.shape, axes))", "count = x.size // mean.size",
+                   "scale = 1.0 / (x.size // _kept_size(x.shape, self.axes))")],
+    *[Equivalent(FUNCTIONS + "normalization.py", f"if len(needs) > {k} and needs[{k}]:", change, NEEDS_PER_ARGUMENT)
+      for k in (1, 2) for change in ("[compare]", f"[constant] len(needs) > {k} ->")],
+    *[Equivalent(FUNCTIONS + "normalization.py", f"{name} = {total}.sum(axis=self.param_axes, keepdims=True)"
+                 f".reshape({shape})", change, RESHAPED_AFTER)
+      for name, total, shape in [("gw", "(g * x_hat)", "weight.shape"), ("gb", "g", "self.bias_shape")]
+      for change in (f"-> {total}.sum(axis=self.param_axes)", "[constant]")],
 ]
 
 

@@ -10,7 +10,8 @@ Operators (the name in brackets is what reports print):
 * [compare]    == <-> !=, < -> <=, <= -> <, > -> >=, >= -> >, is <-> is not, in <-> not in
 * [boolop]     and <-> or
 * [negate]     `if c`, `while c`, `x if c else y`: c -> not c (when c is not already a comparison or `not`)
-* [constant]   True <-> False, a number c -> c + 1 (0 -> 1, 1 -> 2, -1 -> -2, 0.5 -> 1.5)
+* [constant]   True <-> False, a number c -> c + 1 (0 -> 1, 1 -> 2, -1 -> -2, 0.5 -> 1.5); reports show
+                 it in its expression: `axis=1 -> axis=2`, `len(needs) > 2 -> len(needs) > 3`
 * [loop]       break <-> continue
 * [remove]     a simple statement in a function body -> pass
 * [return]     return x -> return None
@@ -124,6 +125,9 @@ _CHANGES = {
 
 
 # ------------------------------------------------------------------------------ finding the changes
+_CONSTANT_CONTEXTS = (ast.Compare, ast.BinOp, ast.UnaryOp, ast.Subscript, ast.keyword, ast.Slice)
+
+
 @dataclass(frozen=True)
 class _Where:
     """What the finder knows about the code it is in."""
@@ -141,8 +145,10 @@ class _Finder:
         self.path = path
         self.mutants: list[Mutant] = []
 
-    def add(self, node, address, where, operator, change, mutated_node) -> None:
-        original = ast.get_source_segment(self.source, node) or ast.unparse(node)
+    def add(self, node, address, where, operator, change, mutated_node, shown=None) -> None:
+        """Record a mutant of `node`; reports show `shown` (default: node) before and `mutated_node` after."""
+        shown = shown or node
+        original = ast.get_source_segment(self.source, shown) or ast.unparse(shown)
         self.mutants.append(Mutant(
             path=self.path, index=len(self.mutants), operator=operator, line=node.lineno,
             end_line=node.end_lineno or node.lineno, original=_one_line(original),
@@ -152,19 +158,19 @@ class _Finder:
             in_body=where.in_body, definition=where.definition,
         ))
 
-    def visit(self, node, address, where) -> None:
+    def visit(self, node, address, where, parent=None) -> None:
         if isinstance(node, (ast.JoinedStr, ast.Import, ast.ImportFrom)):
             return
-        self.mutate(node, address, where)
+        self.mutate(node, address, where, parent)
         for field, value in ast.iter_fields(node):
             if field in ("annotation", "returns", "decorator_list"):
                 continue
             children = enumerate(value) if isinstance(value, list) else [(None, value)]
             for i, child in children:
                 if isinstance(child, ast.AST) and not _is_docstring(node, field, i):
-                    self.visit(child, address + ((field, i),), _inside(node, field, where))
+                    self.visit(child, address + ((field, i),), _inside(node, field, where), node)
 
-    def mutate(self, node, address, where) -> None:
+    def mutate(self, node, address, where, parent) -> None:
         def add(operator, change, mutated_node, target=node):
             self.add(target, address, where, operator, change, mutated_node)
 
@@ -181,7 +187,12 @@ class _Finder:
             add("boolop", ("op", new_op), _with(node, op=new_op()))
         elif isinstance(node, ast.Constant) and _is_number(node.value):
             value = (not node.value) if isinstance(node.value, bool) else node.value + 1
-            add("constant", ("constant", value), _with(node, value=value))
+            # Shown with the expression around it (`axis=1`, `len(needs) > 2`), which says which constant it is.
+            shown = parent if isinstance(parent, _CONSTANT_CONTEXTS) else node
+            node.value, original = value, node.value
+            mutated_text = ast.unparse(shown)
+            node.value = original
+            self.add(node, address, where, "constant", ("constant", value), ast.Name(id=mutated_text), shown)
         elif isinstance(node, (ast.Break, ast.Continue)):
             other = ast.Continue if isinstance(node, ast.Break) else ast.Break
             add("loop", ("statement", other), other())
