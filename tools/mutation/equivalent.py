@@ -82,7 +82,7 @@ EQUIVALENT: list[Equivalent] = [
     *[Equivalent(GRAPH, line, change, SAME_LENGTH)
       for line in ("seeds = [_seed(output, grad, create_graph) for output, grad in zip(outputs, grad_outputs, "
                    "strict=True)]", "for output, seed in zip(outputs, seeds, strict=True):")
-      for change in ("[keyword]", "[constant] copy=False")],
+      for change in ("[keyword]", "[constant] strict=True")],
     Equivalent(GRAPH, "kind = Tensor if create_graph else np.ndarray  # what gradients travel as", "[negate]",
                CONFORM_ANYWAY),
     Equivalent(GRAPH, "len(grads) > 1 and any(g is None for g in grads)):", "[boolop]", SLOW_PATH),
@@ -116,7 +116,7 @@ EQUIVALENT: list[Equivalent] = [
       for field, item, name, names in [("next_edges", "_edge_to(arg)", "arg", "args"),
                                        ("input_shapes", "a.shape", "a", "arrays"),
                                        ("input_dtypes", "a.dtype", "a", "arrays")]
-      for change in ("[keyword]", "[constant] copy=False")],
+      for change in ("[keyword]", "[constant] strict=True")],
     # functions/
     Equivalent(FUNCTIONS + "elementwise.py", "return None, None", "[return]", UNREACHABLE_BACKWARD),
     *[Equivalent(FUNCTIONS + "elementwise.py", line, change, COPY_FALSE)
