@@ -112,7 +112,7 @@ def ref_column_sum(a):
 
 
 def ref_swap_rows(a):
-    return RefNode(a.value[[1, 0]], (a,), lambda g, f: (g[[1, 0]],))
+    return RefNode(a.value[[1, 0]], (a,), lambda g, f: (g[[1, 0]],), saves=True)
 
 
 def ref_duplicate_row(a):
@@ -121,12 +121,12 @@ def ref_duplicate_row(a):
         out[1] = g[0] + g[1]  # row 1 was copied twice: its gradient is the sum of both copies'
         return (out,)
 
-    return RefNode(a.value[[1, 1]], (a,), vjp)
+    return RefNode(a.value[[1, 1]], (a,), vjp, saves=True)
 
 
 # Each operation: (engine version, reference version). Which engine nodes read saved values is what
-# `saves` records in the reference (Mul, Tanh, Sigmoid and MatMul do; Add, Sub, Neg, Sum, BroadcastTo
-# and GetItem do not).
+# `saves` records in the reference (Mul, Tanh, Sigmoid, MatMul and GetItem, which keeps its index, do;
+# Add, Sub, Neg, Sum and BroadcastTo do not).
 BINARY = {
     "add": (lambda a, b: a + b, ref_add),
     "sub": (lambda a, b: a - b, ref_sub),
