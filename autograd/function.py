@@ -84,7 +84,7 @@ class Function:
         "sequence_number",  # when it was recorded, on the engine's clock: consumers have larger numbers
         "scope",  # labels of the enclosing autograd.scope blocks (nn.Module calls), outermost first
         "_saved",  # what forward saved, None if nothing, _RELEASED once freed
-        "_input_arrays",  # the arrays forward received, kept while saved values may refer to them
+        "_saved_inputs",  # (saved index, input index) of each saved value that is an input array
         "_saved_outputs",  # (saved index, output index) of each saved value that is an output
     )
 
@@ -135,8 +135,9 @@ class Function:
         for saved_index, output_index in self._saved_outputs or ():
             if saved_index == i:
                 return Tensor._make(value, self, output_index)
-        for array, edge in zip(self._input_arrays or (), self.next_edges, strict=False):
-            if array is value and edge is not None:
+        for saved_index, input_index in self._saved_inputs or ():
+            edge = self.next_edges[input_index]
+            if saved_index == i and edge is not None:
                 source, index = edge
                 # A leaf is itself; an intermediate input is rebuilt on its producer's output (the tensor
                 # object may have been rebound since, by a recorded in-place op).
@@ -164,7 +165,6 @@ class Function:
         """Free what forward saved (backward does this unless retain_graph=True)."""
         if self._saved is not None:
             self._saved = _RELEASED
-            self._input_arrays = None
 
     # ---------------------------------------------------------------- running and recording
     @classmethod
@@ -277,8 +277,9 @@ def _record(node: Function, args: Any, arrays: Any, kwargs: dict[str, Any] | Non
     node.output_specs = tuple([(out.data.shape, out.data.dtype) for out in outputs])
     saved = node._saved
     if saved is not None:
-        # saved_tensors finds the graph's tensors again by identity: remember which saved values are
-        # outputs (NumPy may have returned a scalar, which became a new array), and the input arrays.
+        # saved_tensors finds the graph's tensors again: remember which saved values are outputs (NumPy
+        # may have returned a scalar, which became a new array) and which are inputs. Only the positions:
+        # an input that backward does not need is not kept alive by the node.
         saved = list(saved)
         pairs = []
         for k, value in enumerate(saved):
@@ -288,7 +289,7 @@ def _record(node: Function, args: Any, arrays: Any, kwargs: dict[str, Any] | Non
                     saved[k] = outputs[j].data
         node._saved = tuple(saved)
         node._saved_outputs = tuple(pairs) or None
-        node._input_arrays = arrays
+        node._saved_inputs = _positions(saved, arrays)
     if flags.on_record is not None:  # autograd.viz.record() is watching
         flags.on_record(node, args, kwargs or {}, outputs)
     if flags.tracer is not None:  # autograd.compile is tracing
@@ -382,6 +383,12 @@ def _apply_two(cls: type, a: Any, b: Any) -> Any:
     return _record_fast(node, (a, b), (a_data, b_data), result, flags)
 
 
+def _positions(saved: Any, arrays: Any) -> tuple[tuple[int, int], ...] | None:
+    """(saved index, input index) for each saved value that is one of the input arrays (by identity)."""
+    pairs = [(k, j) for k, value in enumerate(saved) for j, array in enumerate(arrays) if value is array]
+    return tuple(pairs) or None
+
+
 def _record_fast(node: Function, args: Any, arrays: Any, result: Any, flags: mode.Flags) -> Any:
     """`_record` for the usual case: one array output, nobody watching (viz, compile, anomaly mode)."""
     watched = flags.on_record is not None or flags.tracer is not None or flags.anomaly_enabled
@@ -392,13 +399,17 @@ def _record_fast(node: Function, args: Any, arrays: Any, result: Any, flags: mod
     node.output_specs = ((result.shape, result.dtype),)
     output = _fill(_new(Tensor), result, node, 0)
     saved = node._saved
-    if saved is not None:
-        node._input_arrays = arrays
-        node._saved_outputs = None
+    if saved is not None:  # which saved values are the output or inputs (as in _record, in one loop)
+        outputs = inputs = None
         for k, value in enumerate(saved):
             if value is result:
-                node._saved_outputs = ((k, 0),)
-                break
+                outputs = ((k, 0),) if outputs is None else (*outputs, (k, 0))
+            elif value is not None:
+                for j, array in enumerate(arrays):
+                    if value is array:
+                        inputs = ((k, j),) if inputs is None else (*inputs, (k, j))
+        node._saved_outputs = outputs
+        node._saved_inputs = inputs
     return output
 
 

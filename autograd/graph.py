@@ -67,6 +67,8 @@ def _propagate(waiting: Waiting, retain_graph: bool, create_graph: bool,
                 if node._hooks or node._retained or wanted is not None or (
                         len(grads) > 1 and any(g is None for g in grads)):
                     grads = _output_grads_seen_by_user(node, grads, wanted, waiting.shared, create_graph)
+                    if wanted is not None and node not in wanted.nodes:
+                        continue  # only its output's gradient was asked for: its own backward is not needed
                 input_grads = node.backward(*grads) if node.backward_on_arrays else _NOT_CALLED  # a Primitive
                 if type(input_grads) is not tuple or len(input_grads) != len(node.next_edges):
                     input_grads = _call_backward(node, grads, create_graph, input_grads)
@@ -139,16 +141,15 @@ class Wanted:
         self.ids = {id(t) for t in inputs}
         self.found: dict[int, Any] = {}
         self.outputs = {(t.grad_fn, t._output_index): id(t) for t in inputs if t.grad_fn is not None}
-        targets = {node for node, _ in self.outputs}
-        self.nodes: set[Function] = set()
+        self.targets = {node for node, _ in self.outputs}  # their output gradients are collected
+        self.nodes: set[Function] = set()  # their backward leads to a wanted tensor: it runs
         for node in reversed(topological_order(starts)):  # producers first: inputs decided before a node
-            if node in targets or any(
-                    edge is not None and (edge[0] in self.nodes or id(edge[0]) in self.ids)
-                    for edge in node.next_edges):
+            if any(edge is not None and (edge[0] in self.nodes or edge[0] in self.targets or id(edge[0]) in self.ids)
+                   for edge in node.next_edges):
                 self.nodes.add(node)
 
     def needs(self, node: Function) -> bool:
-        return node in self.nodes
+        return node in self.nodes or node in self.targets
 
 
 # ---------------------------------------------------------------------- the steps, named

@@ -59,7 +59,6 @@ class Plan:
         self.guards = second.guards
         for k, step in enumerate(second.steps):  # the trace's arrays are not needed any more
             if isinstance(step, OpStep):
-                step.node._input_arrays = None
                 if k not in self.backward_steps:
                     step.node._saved = None
 

@@ -95,8 +95,6 @@ def test_grad_with_respect_to_an_intermediate_and_the_leaf_before_it():
     assert only_z.item() == 2.0
 
 
-@pytest.mark.xfail(strict=True, reason="bug: grad(y, h) also runs the backward of h's own node, which PyTorch "
-                                       "skips (wasted work, and an error if that node was freed)")
 def test_grad_with_respect_to_an_intermediate_does_not_run_the_intermediates_own_backward():
     x = leaf(2.0)
     h = x.exp()

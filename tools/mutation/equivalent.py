@@ -105,10 +105,6 @@ EQUIVALENT: list[Equivalent] = [
     # function.py
     Equivalent(FUNCTION, "if versions.last_change > self.sequence_number:  # something changed in place since: "
                "look closer", "[compare]", UNIQUE_TICKS),
-    Equivalent(FUNCTION, "for array, edge in zip(self._input_arrays or (), self.next_edges, strict=False):",
-               "[keyword]", STRICT_DEFAULT),
-    Equivalent(FUNCTION, "for array, edge in zip(self._input_arrays or (), self.next_edges, strict=False):",
-               "[constant]", SAME_LENGTH),
     *[Equivalent(FUNCTION, "if not kwargs and 0 < len(args) <= 2:  # most ops: the same steps with less argument "
                  "handling", change, FAST_PATH_CHOICE) for change in ("-> 0 < len(args) < 2", "-> 1 < len(args) <= 2")],
     *[Equivalent(FUNCTION, f"node.{field} = tuple([{item} if need else None for {name}, need in zip({names}, needs, "
