@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import sys
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,8 +119,9 @@ class Tracer:
 
     def __init__(self, args: tuple[Tensor, ...]) -> None:
         self.trace = Trace()
-        self.sources: dict[int, Ref] = {}  # id(array) -> where a replay finds it
-        self.alive: list[Any] = []  # keeps the arrays behind `sources` alive, so that ids stay unique
+        # id(array) -> (weak reference to the array, where a replay finds it). Weak, so that tracing frees
+        # what eager mode frees (its peak memory is eager's); the reference tells a reused id apart.
+        self.sources: dict[int, tuple[Any, Ref]] = {}
         self.node_steps: dict[Function, int] = {}
         self.paused = 0  # > 0 inside a backward pass or an opaque call: nothing there is traced
         self.args = args
@@ -128,16 +130,20 @@ class Tracer:
 
     # ------------------------------------------------------------------ refs
     def _known(self, array: np.ndarray, ref: Ref) -> None:
-        self.sources[id(array)] = ref
-        self.alive.append(array)
+        self.sources[id(array)] = (weakref.ref(array), ref)
+
+    def source(self, array: Any) -> Ref | None:
+        """Where a replay finds `array`, if it is an argument, an op's output or a gradient of this call."""
+        entry = self.sources.get(id(array))
+        return entry[1] if entry is not None and entry[0]() is array else None
 
     def ref(self, value: Any) -> Ref:
         """Where a replay finds `value`, an argument of an op."""
         if isinstance(value, Tensor):
-            known = self.sources.get(id(value.data))
+            known = self.source(value.data)
             return known if known is not None else ("live", value)
         if isinstance(value, np.ndarray):
-            known = self.sources.get(id(value))
+            known = self.source(value)
             return known if known is not None else ("const", value)
         return ("const", value)
 
@@ -253,7 +259,7 @@ class Tracer:
             self.trace.guards.append((obj, attribute, getattr(obj, attribute)))
 
     def leaving_the_graph(self, tensor: Tensor, how: str) -> None:
-        if self.paused or self.sources.get(id(tensor.data), ("live",))[0] in ("live", "const"):
+        if self.paused or (self.source(tensor.data) or ("live",))[0] in ("live", "const"):
             return
         raise CompileError(
             f"{how} of a tensor computed inside a compiled function ({_user_line()}): the Python code that uses "
