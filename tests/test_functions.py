@@ -595,3 +595,44 @@ def test_normalization_gives_each_parameter_its_own_gradient(weight_grad, bias_g
         np.testing.assert_allclose(b.grad.data, upstream.sum(axis=(0, 2, 3)), rtol=1e-10)
     else:
         assert b.grad is None
+
+
+# ---------------------------------------------------------------------- selections: the fast product and its fallback
+@pytest.mark.parametrize("f", [ag.relu, lambda x: ag.maximum(x, Tensor(np.zeros_like(x.data)))])
+def test_a_selection_of_an_empty_tensor_has_an_empty_gradient(f):
+    x = leaf(np.zeros((0, 3)), np.float32)
+    f(x).sum().backward()
+    assert x.grad.shape == (0, 3) and x.grad.dtype == np.float32
+
+
+def test_relu_of_a_0d_tensor_gives_exactly_0_from_an_infinite_gradient_as_a_0d_array():
+    for value, expected in ((-1.0, 0.0), (2.0, np.inf)):
+        (g,) = gradient(ag.relu, leaf(value, np.float32), upstream=np.inf)
+        assert type(g) is np.ndarray and g.shape == () and g.dtype == np.float32
+        assert g == expected
+
+
+def test_relu_keeps_its_dtype_and_a_nan_gradient_where_the_unit_was_on():
+    (g,) = gradient(ag.relu, leaf([-1.0, 2.0, -3.0, 4.0], np.float32), upstream=[np.inf, np.nan, np.nan, 1.0])
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g, np.array([0.0, np.nan, 0.0, 1.0], np.float32))
+
+
+# ---------------------------------------------------------------------- dropout's draws
+class _Draws:
+    """A generator that hands out given numbers, and remembers the dtype it was asked for."""
+
+    def __init__(self, values):
+        self.values, self.dtypes = np.asarray(values), []
+
+    def random(self, shape, dtype=np.float64):
+        self.dtypes.append(np.dtype(dtype))
+        return self.values.reshape(shape).astype(dtype)
+
+
+def test_dropout_keeps_an_element_whose_draw_equals_p_and_draws_float32():
+    draws = _Draws([0.25, 0.2499, 0.9, 0.0])
+    x = leaf([1.0, 2.0, 3.0, 4.0], np.float32)
+    y = ag.functions.Dropout.apply(x, 0.25, draws)
+    np.testing.assert_allclose(y.data, np.array([1.0, 0.0, 3.0, 0.0]) / 0.75, rtol=1e-6)
+    assert draws.dtypes == [np.dtype(np.float32)]

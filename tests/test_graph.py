@@ -659,3 +659,14 @@ def test_a_hook_on_an_intermediate_can_be_removed():
     handle.remove()
     h.sum().backward()
     np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+
+
+def test_grad_goes_on_after_a_node_whose_output_alone_was_asked_for():
+    """grad(y, [h, x]): h's own node leads to nothing asked for and is skipped, and the pass goes on to x."""
+    x = leaf(3.0)
+    w = leaf(2.0)
+    a = x * x  # recorded first: its node comes off the heap last
+    h = w.exp()  # recorded after a: its node comes off the heap before a's
+    y = a * 5.0 + h * 2.0
+    gh, gx = ag.grad(y, [h, x])
+    assert (gh.item(), gx.item()) == (2.0, 30.0)

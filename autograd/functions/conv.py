@@ -285,7 +285,7 @@ class AvgPool2d(Primitive):
         (divisor,) = self.saved_tensors
         n, c, oh, ow = g.shape
         kh, kw = self.kernel
-        share = g / (divisor if isinstance(divisor, np.ndarray) else divisor.data)
+        share = g / divisor  # arrays, or Tensors under create_graph (the divisor is a constant then)
         if isinstance(g, np.ndarray):
             image = _zero_image(self.input_shape, self.padding, g.dtype)
             for _, slab in kernel_slabs(image, self.kernel, (oh, ow), self.stride, (1, 1)):

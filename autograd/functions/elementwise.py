@@ -261,8 +261,6 @@ def selected(product, keep):
     """
     if not isinstance(product, (np.ndarray, np.generic)):  # a Tensor, under create_graph: record the selection
         return where_of(keep, product, 0.0)
-    if type(product) is not np.ndarray or product.ndim == 0:  # NumPy gives a scalar for 0-d operands
-        return np.asarray(np.where(keep, product, 0.0), dtype=np.result_type(product))
     if product.size and np.isnan(np.minimum.reduce(product, axis=None)):
-        return np.where(keep, product, 0.0).astype(product.dtype, copy=False)
-    return product
+        product = np.where(keep, product, 0.0)  # a float's dtype is kept: the Python 0.0 adapts to it
+    return np.asarray(product)  # NumPy gives scalars for 0-d operands; an array comes back as it is

@@ -161,6 +161,9 @@ EQUIVALENT: list[Equivalent] = [
     Equivalent(FUNCTIONS + "softmax.py", "scale = g / float(n) if not isinstance(g, np.ndarray) else g / "
                "p.dtype.type(n)", "[unary]", SAME_DIVISION),
     # conv.py
+    Equivalent(FUNCTIONS + "conv.py", "pad_value: float = 0.0) -> np.ndarray:", "[constant] 0.0 -> 1.0",
+               "windows' default pad value is used only with zero padding (nn.functional_layers counts the cells "
+               "of each pooling window with it), where no padding is added; im2col passes its own value"),
     Equivalent(FUNCTIONS + "conv.py", "writeable=False)", "[constant]", READ_ONLY_GUARD),
     Equivalent(FUNCTIONS + "conv.py", "return as_strided(xp, (n, c, kh, kw, oh, ow), (s_n, s_c, s_h * dh, s_w * dw, "
                "s_h * sh, s_w * sw),", "[keyword]", READ_ONLY_GUARD),
