@@ -346,7 +346,10 @@ def test_mnist_ctrl_c_from_the_command_line_exits_130_without_a_traceback(fake_m
     process = subprocess.Popen(
         [sys.executable, "-m", "demos.mnist", *mnist_args(fake_mnist, out, "--config", "two-layer-relu",
                                                           "--iterations", "1000000", "--eval-every", "2")],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # As from a terminal: a test run started in the background (`cmd &` in a script) ignores SIGINT, and
+        # a child inherits that, so Python would never raise KeyboardInterrupt in it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     rounds = 0
     for line in process.stdout:  # "round 2" is printed after round 1 was saved
         rounds += line.startswith("round")
