@@ -136,8 +136,8 @@ class Function:
             if saved_index == i:
                 return Tensor._make(value, self, output_index)
         for saved_index, input_index in self._saved_inputs or ():
-            edge = self.next_edges[input_index]
-            if saved_index == i and edge is not None:
+            edge = self.next_edges[input_index] if saved_index == i else None
+            if edge is not None:
                 source, index = edge
                 # A leaf is itself; an intermediate input is rebuilt on its producer's output (the tensor
                 # object may have been rebound since, by a recorded in-place op).
